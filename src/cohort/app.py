@@ -1,0 +1,86 @@
+"""The application factory: every plugin, middleware and route is wired here, once."""
+
+from __future__ import annotations
+
+import hashlib
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from cohort import __version__
+from cohort.config import Settings, get_settings
+from cohort.db import build_alchemy_config
+from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
+from cohort.domain.identity.controllers import GitHubAuthController, MeController, UserController
+from cohort.domain.lessons.controllers import LessonController
+from cohort.logging import configure_logging
+from cohort.security.authentication import provide_actor
+from cohort.web.errors import EXCEPTION_HANDLERS
+from cohort.web.health import HealthController
+from cohort.web.middleware import RequestContextMiddleware
+
+
+def _session_config(settings: Settings) -> CookieBackendConfig:
+    """An encrypted, signed, HttpOnly cookie holding only the user id."""
+    return CookieBackendConfig(
+        secret=hashlib.sha256(settings.secret_key.encode()).digest(),
+        key=settings.session_cookie_name,
+        max_age=settings.session_max_age_seconds,
+        httponly=True,
+        secure=settings.session_cookie_secure,
+        samesite="lax",
+    )
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Cohort API",
+        version=__version__,
+        description="REST API for cohort-based learning programs. Authenticate with a session cookie "
+        "(GitHub sign-in at /auth/github/login) or `Authorization: Bearer <API token>`.",
+        path="/docs",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")}
+        ),
+        security=[{"bearer": []}],
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the ASGI app; tests pass their own settings."""
+    settings = settings or get_settings()
+    settings.validate()
+    configure_logging(settings)
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            GitHubAuthController,
+            MeController,
+            UserController,
+            ProgramController,
+            CohortController,
+            MembershipController,
+            LessonController,
+        ],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "actor": Provide(provide_actor),
+        },
+        plugins=[SQLAlchemyPlugin(config=build_alchemy_config(settings))],
+        middleware=[RequestContextMiddleware(), _session_config(settings).middleware],
+        cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)
+        if settings.cors_allow_origins
+        else None,
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=_openapi_config(),
+        debug=False,
+        logging_config=None,
+        signature_namespace={"Settings": Settings},
+    )

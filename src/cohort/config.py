@@ -1,0 +1,105 @@
+"""Typed settings read once from the environment (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/cohort"
+DEV_SECRET_KEY = "cohort-dev-secret-key-change-me-0123456789abcdef"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else int(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every knob the service has; defaults suit a local machine."""
+
+    environment: str = "development"
+    debug: bool = False
+    database_url: str = DEFAULT_DATABASE_URL
+    database_echo: bool = False
+    database_pool_size: int = 10
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = DEV_SECRET_KEY
+    session_cookie_name: str = "cohort_session"
+    session_max_age_seconds: int = 14 * 24 * 3600
+    session_cookie_secure: bool = False
+    public_base_url: str = "http://127.0.0.1:8000"
+    post_login_redirect: str = "/api/v1/me"
+    github_client_id: str = "cohort-dev"
+    github_client_secret: str = "cohort-dev-secret"  # noqa: S105
+    github_oauth_base_url: str = "https://github.com"
+    github_api_base_url: str = "https://api.github.com"
+    github_scope: str = "read:user user:email"
+    cors_allow_origins: tuple[str, ...] = field(default_factory=tuple)
+    log_level: str = "INFO"
+    log_json: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def github_callback_url(self) -> str:
+        return f"{self.public_base_url.rstrip('/')}/auth/github/callback"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Build settings from ``COHORT_*``-style environment variables."""
+        load_dotenv(PROJECT_ROOT / ".env", override=False)
+        origins = _env("CORS_ALLOW_ORIGINS", "")
+        return cls(
+            environment=_env("COHORT_ENV", "development"),
+            debug=_env_bool("COHORT_DEBUG", False),
+            database_url=_env("DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_echo=_env_bool("DATABASE_ECHO", False),
+            database_pool_size=_env_int("DATABASE_POOL_SIZE", 10),
+            redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            secret_key=_env("SECRET_KEY", DEV_SECRET_KEY),
+            session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", False),
+            session_max_age_seconds=_env_int("SESSION_MAX_AGE_SECONDS", 14 * 24 * 3600),
+            public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+            post_login_redirect=_env("POST_LOGIN_REDIRECT", "/api/v1/me"),
+            github_client_id=_env("GITHUB_CLIENT_ID", "cohort-dev"),
+            github_client_secret=_env("GITHUB_CLIENT_SECRET", "cohort-dev-secret"),
+            github_oauth_base_url=_env("GITHUB_OAUTH_BASE_URL", "https://github.com"),
+            github_api_base_url=_env("GITHUB_API_BASE_URL", "https://api.github.com"),
+            cors_allow_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            log_level=_env("LOG_LEVEL", "INFO").upper(),
+            log_json=_env_bool("LOG_JSON", True),
+            host=_env("HOST", "127.0.0.1"),
+            port=_env_int("PORT", 8000),
+        )
+
+    def validate(self) -> None:
+        """Refuse to run production with development secrets."""
+        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
+            msg = "SECRET_KEY must be set in production"
+            raise RuntimeError(msg)
+        if len(self.secret_key) < 32:
+            msg = "SECRET_KEY must be at least 32 characters"
+            raise RuntimeError(msg)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return Settings.from_env()

@@ -1,0 +1,38 @@
+"""Database wiring: the declarative base, the advanced-alchemy config and the engine settings."""
+
+from __future__ import annotations
+
+from advanced_alchemy.base import UUIDv7AuditBase
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+)
+
+from cohort.config import PROJECT_ROOT, Settings
+
+Base = UUIDv7AuditBase
+"""Every table has a time-ordered UUID primary key plus ``created_at``/``updated_at``."""
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    """The one SQLAlchemy config the app, the CLI and the worker share."""
+    return SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        engine_config=EngineConfig(
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
+            pool_pre_ping=True,
+        ),
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit",
+        create_all=False,
+        set_default_exception_handler=False,
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(MIGRATIONS_DIR),
+            version_table_name="alembic_version",
+        ),
+    )

@@ -1,0 +1,164 @@
+"""REST endpoints for programs, cohorts and memberships; all rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from advanced_alchemy.service import OffsetPagination
+from litestar import Controller, delete, get, patch, post
+from litestar.di import Provide
+
+from cohort.domain.cohorts.models import CohortStatus, Role
+from cohort.domain.cohorts.schemas import (
+    CohortCreate,
+    CohortRead,
+    CohortUpdate,
+    MembershipCreate,
+    MembershipRead,
+    MembershipUpdate,
+    ProgramCreate,
+    ProgramRead,
+    ProgramUpdate,
+)
+from cohort.domain.cohorts.services import CohortService, MembershipService, ProgramService
+from cohort.domain.listing import page_of
+from cohort.security.actor import Actor
+from cohort.web.params import Limit, Offset, Order, Search, list_params
+
+
+class ProgramController(Controller):
+    path = "/api/v1/programs"
+    tags = ["programs"]
+    dependencies = {"program_service": Provide(create_service_provider(ProgramService))}
+
+    @get("/", summary="List programs")
+    async def list_programs(
+        self,
+        actor: Actor,
+        program_service: ProgramService,
+        limit: Limit = 20,
+        offset: Offset = 0,
+        sort: Literal["name", "slug", "created_at"] = "name",
+        order: Order = "asc",
+        search: Search = None,
+    ) -> OffsetPagination[ProgramRead]:
+        params = list_params(limit, offset, sort, order)
+        items, total = await program_service.list_for(actor, params, search=search)
+        return page_of(ProgramRead, items, total, params)
+
+    @post("/", summary="Create a program")
+    async def create_program(
+        self, actor: Actor, program_service: ProgramService, data: ProgramCreate
+    ) -> ProgramRead:
+        return program_service.to_schema(await program_service.create_for(actor, data), schema_type=ProgramRead)
+
+    @get("/{program_id:uuid}", summary="Get a program")
+    async def get_program(self, actor: Actor, program_service: ProgramService, program_id: UUID) -> ProgramRead:
+        program = await program_service.get_for(actor, program_id)
+        return program_service.to_schema(program, schema_type=ProgramRead)
+
+    @patch("/{program_id:uuid}", summary="Update a program")
+    async def update_program(
+        self, actor: Actor, program_service: ProgramService, program_id: UUID, data: ProgramUpdate
+    ) -> ProgramRead:
+        program = await program_service.update_for(actor, program_id, data)
+        return program_service.to_schema(program, schema_type=ProgramRead)
+
+    @delete("/{program_id:uuid}", summary="Delete a program without cohorts", status_code=204)
+    async def delete_program(self, actor: Actor, program_service: ProgramService, program_id: UUID) -> None:
+        await program_service.delete_for(actor, program_id)
+
+
+class CohortController(Controller):
+    path = "/api/v1/cohorts"
+    tags = ["cohorts"]
+    dependencies = {"cohort_service": Provide(create_service_provider(CohortService))}
+
+    @get("/", summary="List cohorts I can see")
+    async def list_cohorts(
+        self,
+        actor: Actor,
+        cohort_service: CohortService,
+        limit: Limit = 20,
+        offset: Offset = 0,
+        sort: Literal["name", "starts_on", "ends_on", "created_at"] = "starts_on",
+        order: Order = "asc",
+        program_id: UUID | None = None,
+        status: CohortStatus | None = None,
+        search: Search = None,
+    ) -> OffsetPagination[CohortRead]:
+        params = list_params(limit, offset, sort, order)
+        items, total = await cohort_service.list_for(
+            actor, params, program_id=program_id, status=status, search=search
+        )
+        return page_of(CohortRead, items, total, params)
+
+    @post("/", summary="Create a cohort")
+    async def create_cohort(self, actor: Actor, cohort_service: CohortService, data: CohortCreate) -> CohortRead:
+        return cohort_service.to_schema(await cohort_service.create_for(actor, data), schema_type=CohortRead)
+
+    @get("/{cohort_id:uuid}", summary="Get a cohort")
+    async def get_cohort(self, actor: Actor, cohort_service: CohortService, cohort_id: UUID) -> CohortRead:
+        return cohort_service.to_schema(await cohort_service.get_for(actor, cohort_id), schema_type=CohortRead)
+
+    @patch("/{cohort_id:uuid}", summary="Update a cohort")
+    async def update_cohort(
+        self, actor: Actor, cohort_service: CohortService, cohort_id: UUID, data: CohortUpdate
+    ) -> CohortRead:
+        cohort = await cohort_service.update_for(actor, cohort_id, data)
+        return cohort_service.to_schema(cohort, schema_type=CohortRead)
+
+    @delete("/{cohort_id:uuid}", summary="Delete a cohort and everything in it", status_code=204)
+    async def delete_cohort(self, actor: Actor, cohort_service: CohortService, cohort_id: UUID) -> None:
+        await cohort_service.delete_for(actor, cohort_id)
+
+
+class MembershipController(Controller):
+    path = "/api/v1"
+    tags = ["memberships"]
+    dependencies = {"membership_service": Provide(create_service_provider(MembershipService))}
+
+    @get("/cohorts/{cohort_id:uuid}/memberships", summary="List a cohort's members")
+    async def list_memberships(
+        self,
+        actor: Actor,
+        membership_service: MembershipService,
+        cohort_id: UUID,
+        limit: Limit = 20,
+        offset: Offset = 0,
+        sort: Literal["created_at", "role"] = "created_at",
+        order: Order = "asc",
+        role: Role | None = None,
+    ) -> OffsetPagination[MembershipRead]:
+        params = list_params(limit, offset, sort, order)
+        items, total = await membership_service.list_for(actor, cohort_id, params, role=role)
+        return page_of(MembershipRead, items, total, params)
+
+    @post("/cohorts/{cohort_id:uuid}/memberships", summary="Add someone to a cohort")
+    async def create_membership(
+        self, actor: Actor, membership_service: MembershipService, cohort_id: UUID, data: MembershipCreate
+    ) -> MembershipRead:
+        membership = await membership_service.create_for(actor, cohort_id, data)
+        return membership_service.to_schema(membership, schema_type=MembershipRead)
+
+    @get("/memberships/{membership_id:uuid}", summary="Get a membership")
+    async def get_membership(
+        self, actor: Actor, membership_service: MembershipService, membership_id: UUID
+    ) -> MembershipRead:
+        membership = await membership_service.get_for(actor, membership_id)
+        return membership_service.to_schema(membership, schema_type=MembershipRead)
+
+    @patch("/memberships/{membership_id:uuid}", summary="Change a member's role")
+    async def update_membership(
+        self, actor: Actor, membership_service: MembershipService, membership_id: UUID, data: MembershipUpdate
+    ) -> MembershipRead:
+        membership = await membership_service.update_for(actor, membership_id, data)
+        return membership_service.to_schema(membership, schema_type=MembershipRead)
+
+    @delete("/memberships/{membership_id:uuid}", summary="Remove someone from a cohort", status_code=204)
+    async def delete_membership(
+        self, actor: Actor, membership_service: MembershipService, membership_id: UUID
+    ) -> None:
+        await membership_service.delete_for(actor, membership_id)

@@ -1,0 +1,223 @@
+"""Programs, cohorts and memberships, with the access rules applied to every operation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from msgspec import structs
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import joinedload
+
+from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program, Role
+from cohort.domain.cohorts.schemas import (
+    CohortCreate,
+    CohortUpdate,
+    MembershipCreate,
+    MembershipUpdate,
+    ProgramCreate,
+    ProgramUpdate,
+)
+from cohort.domain.common import apply_changes, ensure_time_zone
+from cohort.domain.identity.models import User
+from cohort.domain.listing import ListParams
+from cohort.errors import Conflict, NotFound, RuleViolation
+from cohort.security import policy
+from cohort.security.actor import Actor
+
+
+def _ensure_dates(starts_on: date, ends_on: date) -> None:
+    if ends_on < starts_on:
+        raise RuleViolation(
+            "a cohort cannot end before it starts",
+            extra=[{"key": "ends_on", "message": "must be on or after starts_on"}],
+        )
+
+
+class ProgramService(SQLAlchemyAsyncRepositoryService[Program]):
+    class Repository(SQLAlchemyAsyncRepository[Program]):
+        model_type = Program
+
+    repository_type = Repository
+
+    async def list_for(
+        self, actor: Actor, params: ListParams, search: str | None = None
+    ) -> tuple[Sequence[Program], int]:
+        where: list[ColumnElement[bool]] = []
+        visible = policy.visible_program_ids(actor)
+        if visible is not None:
+            where.append(Program.id.in_(list(visible)))
+        if search:
+            where.append(Program.name.ilike(f"%{search}%"))
+        return await self.get_many_and_count(*where, *params.filters())
+
+    async def get_for(self, actor: Actor, program_id: UUID) -> Program:
+        policy.require_read_program(actor, program_id)
+        program = await self.get_one_or_none(Program.id == program_id)
+        if program is None:
+            raise NotFound("program not found")
+        return program
+
+    async def create_for(self, actor: Actor, data: ProgramCreate) -> Program:
+        policy.require_admin(actor, "create programs")
+        await self._ensure_slug_free(data.slug)
+        return await self.create(Program(name=data.name, slug=data.slug, description=data.description))
+
+    async def update_for(self, actor: Actor, program_id: UUID, data: ProgramUpdate) -> Program:
+        program = await self.get_for(actor, program_id)
+        policy.require_admin(actor, "change programs")
+        if isinstance(data.slug, str) and data.slug != program.slug:
+            await self._ensure_slug_free(data.slug)
+        apply_changes(program, data)
+        return await self.update(program)
+
+    async def delete_for(self, actor: Actor, program_id: UUID) -> None:
+        program = await self.get_for(actor, program_id)
+        policy.require_admin(actor, "delete programs")
+        has_cohorts = await self.repository.session.scalar(
+            select(exists().where(Cohort.program_id == program.id))
+        )
+        if has_cohorts:
+            raise Conflict("program still has cohorts; delete or move them first")
+        await self.delete(program.id)
+
+    async def _ensure_slug_free(self, slug: str) -> None:
+        if await self.exists(Program.slug == slug):
+            raise Conflict(f"a program with slug {slug!r} already exists")
+
+
+class CohortService(SQLAlchemyAsyncRepositoryService[Cohort]):
+    class Repository(SQLAlchemyAsyncRepository[Cohort]):
+        model_type = Cohort
+
+    repository_type = Repository
+
+    async def list_for(
+        self,
+        actor: Actor,
+        params: ListParams,
+        *,
+        program_id: UUID | None = None,
+        status: CohortStatus | None = None,
+        search: str | None = None,
+    ) -> tuple[Sequence[Cohort], int]:
+        where: list[ColumnElement[bool]] = []
+        visible = policy.visible_cohort_ids(actor)
+        if visible is not None:
+            where.append(Cohort.id.in_(list(visible)))
+        if program_id is not None:
+            where.append(Cohort.program_id == program_id)
+        if status is not None:
+            where.append(Cohort.status == status)
+        if search:
+            where.append(Cohort.name.ilike(f"%{search}%"))
+        return await self.get_many_and_count(*where, *params.filters())
+
+    async def get_for(self, actor: Actor, cohort_id: UUID) -> Cohort:
+        policy.require_read_cohort(actor, cohort_id)
+        cohort = await self.get_one_or_none(Cohort.id == cohort_id)
+        if cohort is None:
+            raise NotFound("cohort not found")
+        return cohort
+
+    async def create_for(self, actor: Actor, data: CohortCreate) -> Cohort:
+        policy.require_admin(actor, "create cohorts")
+        program = await self.repository.session.get(Program, data.program_id)
+        if program is None:
+            raise RuleViolation(
+                "program does not exist", extra=[{"key": "program_id", "message": "unknown program"}]
+            )
+        _ensure_dates(data.starts_on, data.ends_on)
+        ensure_time_zone(data.time_zone)
+        await self._ensure_slug_free(data.program_id, data.slug)
+        cohort = Cohort(**structs.asdict(data))
+        return await self.create(cohort)
+
+    async def update_for(self, actor: Actor, cohort_id: UUID, data: CohortUpdate) -> Cohort:
+        cohort = await self.get_for(actor, cohort_id)
+        policy.require_manage_cohort(actor, cohort_id)
+        if isinstance(data.time_zone, str):
+            ensure_time_zone(data.time_zone)
+        if isinstance(data.slug, str) and data.slug != cohort.slug:
+            await self._ensure_slug_free(cohort.program_id, data.slug)
+        apply_changes(cohort, data)
+        _ensure_dates(cohort.starts_on, cohort.ends_on)
+        return await self.update(cohort)
+
+    async def delete_for(self, actor: Actor, cohort_id: UUID) -> None:
+        await self.get_for(actor, cohort_id)
+        policy.require_admin(actor, "delete cohorts")
+        await self.delete(cohort_id)
+
+    async def require_visible(self, actor: Actor, cohort_id: UUID, what: str = "cohort") -> None:
+        """404 unless the cohort exists and the actor may see it (members know it exists)."""
+        policy.require_read_cohort(actor, cohort_id, what)
+        if actor.role_in(cohort_id) is None and not await self.exists(Cohort.id == cohort_id):
+            raise NotFound("cohort not found")
+
+    async def _ensure_slug_free(self, program_id: UUID, slug: str) -> None:
+        if await self.exists(Cohort.program_id == program_id, Cohort.slug == slug):
+            raise Conflict(f"a cohort with slug {slug!r} already exists in this program")
+
+
+class MembershipService(SQLAlchemyAsyncRepositoryService[Membership]):
+    class Repository(SQLAlchemyAsyncRepository[Membership]):
+        model_type = Membership
+
+    repository_type = Repository
+
+    async def list_for(
+        self, actor: Actor, cohort_id: UUID, params: ListParams, *, role: Role | None = None
+    ) -> tuple[Sequence[Membership], int]:
+        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+        where: list[ColumnElement[bool]] = [Membership.cohort_id == cohort_id]
+        if role is not None:
+            where.append(Membership.role == role)
+        return await self.get_many_and_count(*where, *params.filters(), load=[joinedload(Membership.user)])
+
+    async def get_for(self, actor: Actor, membership_id: UUID) -> Membership:
+        membership = await self.get_one_or_none(
+            Membership.id == membership_id, load=[joinedload(Membership.user)]
+        )
+        if membership is None:
+            raise NotFound("membership not found")
+        policy.require_read_cohort(actor, membership.cohort_id, "membership")
+        return membership
+
+    async def create_for(self, actor: Actor, cohort_id: UUID, data: MembershipCreate) -> Membership:
+        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+        policy.require_manage_cohort(actor, cohort_id, "membership")
+        user = await self._resolve_user(data)
+        if await self.exists(Membership.cohort_id == cohort_id, Membership.user_id == user.id):
+            raise Conflict(f"{user.login} is already a member of this cohort")
+        membership = await self.create(Membership(cohort_id=cohort_id, user_id=user.id, role=data.role))
+        membership.user = user
+        return membership
+
+    async def update_for(self, actor: Actor, membership_id: UUID, data: MembershipUpdate) -> Membership:
+        membership = await self.get_for(actor, membership_id)
+        policy.require_manage_cohort(actor, membership.cohort_id, "membership")
+        membership.role = data.role
+        await self.repository.session.flush()
+        return membership
+
+    async def delete_for(self, actor: Actor, membership_id: UUID) -> None:
+        membership = await self.get_for(actor, membership_id)
+        policy.require_manage_cohort(actor, membership.cohort_id, "membership")
+        await self.delete(membership.id)
+
+    async def _resolve_user(self, data: MembershipCreate) -> User:
+        if (data.user_id is None) == (data.login is None):
+            raise RuleViolation(
+                "give exactly one of user_id or login",
+                extra=[{"key": "user_id", "message": "exactly one of user_id, login is required"}],
+            )
+        column = User.id == data.user_id if data.user_id is not None else User.login == data.login
+        user = (await self.repository.session.execute(select(User).where(column))).scalar_one_or_none()
+        if user is None:
+            key = "user_id" if data.user_id is not None else "login"
+            raise RuleViolation("user does not exist", extra=[{"key": key, "message": "unknown user"}])
+        return user

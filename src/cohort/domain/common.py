@@ -1,0 +1,33 @@
+"""Small rules shared by several domain areas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+from cohort.errors import RuleViolation
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_time_zone(name: str, field: str = "time_zone") -> str:
+    """Accept only IANA time-zone names such as ``Africa/Lagos``."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuleViolation(
+            f"unknown time zone {name!r}",
+            extra=[{"key": field, "message": "must be an IANA time-zone name, e.g. Europe/Berlin"}],
+        ) from exc
+    return name
+
+
+def apply_changes(target: object, changes: msgspec.Struct) -> None:
+    """Copy onto ``target`` every field of a partial update that the client actually sent."""
+    for name, value in msgspec.structs.asdict(changes).items():
+        if value is not msgspec.UNSET:
+            setattr(target, name, value)

@@ -1,0 +1,61 @@
+"""REST endpoints for lessons; release rules live in the service."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from advanced_alchemy.service import OffsetPagination
+from litestar import Controller, delete, get, patch, post
+from litestar.di import Provide
+
+from cohort.domain.lessons.schemas import LessonCreate, LessonRead, LessonUpdate
+from cohort.domain.lessons.services import LessonService
+from cohort.domain.listing import page_of
+from cohort.security.actor import Actor
+from cohort.web.params import Limit, Offset, Order, list_params
+
+
+class LessonController(Controller):
+    path = "/api/v1"
+    tags = ["lessons"]
+    dependencies = {"lesson_service": Provide(create_service_provider(LessonService))}
+
+    @get("/cohorts/{cohort_id:uuid}/lessons", summary="List a cohort's lessons (learners: released only)")
+    async def list_lessons(
+        self,
+        actor: Actor,
+        lesson_service: LessonService,
+        cohort_id: UUID,
+        limit: Limit = 20,
+        offset: Offset = 0,
+        sort: Literal["position", "release_at", "title"] = "position",
+        order: Order = "asc",
+        released: bool | None = None,
+    ) -> OffsetPagination[LessonRead]:
+        params = list_params(limit, offset, sort, order)
+        items, total = await lesson_service.list_for(actor, cohort_id, params, released=released)
+        return page_of(LessonRead, items, total, params)
+
+    @post("/cohorts/{cohort_id:uuid}/lessons", summary="Add a lesson")
+    async def create_lesson(
+        self, actor: Actor, lesson_service: LessonService, cohort_id: UUID, data: LessonCreate
+    ) -> LessonRead:
+        lesson = await lesson_service.create_for(actor, cohort_id, data)
+        return lesson_service.to_schema(lesson, schema_type=LessonRead)
+
+    @get("/lessons/{lesson_id:uuid}", summary="Get a lesson")
+    async def get_lesson(self, actor: Actor, lesson_service: LessonService, lesson_id: UUID) -> LessonRead:
+        return lesson_service.to_schema(await lesson_service.get_for(actor, lesson_id), schema_type=LessonRead)
+
+    @patch("/lessons/{lesson_id:uuid}", summary="Update a lesson")
+    async def update_lesson(
+        self, actor: Actor, lesson_service: LessonService, lesson_id: UUID, data: LessonUpdate
+    ) -> LessonRead:
+        lesson = await lesson_service.update_for(actor, lesson_id, data)
+        return lesson_service.to_schema(lesson, schema_type=LessonRead)
+
+    @delete("/lessons/{lesson_id:uuid}", summary="Delete a lesson", status_code=204)
+    async def delete_lesson(self, actor: Actor, lesson_service: LessonService, lesson_id: UUID) -> None:
+        await lesson_service.delete_for(actor, lesson_id)

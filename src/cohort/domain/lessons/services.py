@@ -1,0 +1,71 @@
+"""Lessons: ordered per cohort, hidden from learners until released."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from msgspec import structs
+from sqlalchemy import ColumnElement
+
+from cohort.domain.cohorts.services import CohortService
+from cohort.domain.common import apply_changes, utcnow
+from cohort.domain.lessons.models import Lesson
+from cohort.domain.lessons.schemas import LessonCreate, LessonUpdate
+from cohort.domain.listing import ListParams
+from cohort.errors import Conflict, NotFound
+from cohort.security import policy
+from cohort.security.actor import Actor
+
+
+class LessonService(SQLAlchemyAsyncRepositoryService[Lesson]):
+    class Repository(SQLAlchemyAsyncRepository[Lesson]):
+        model_type = Lesson
+
+    repository_type = Repository
+
+    async def list_for(
+        self, actor: Actor, cohort_id: UUID, params: ListParams, *, released: bool | None = None
+    ) -> tuple[Sequence[Lesson], int]:
+        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+        now = utcnow()
+        where: list[ColumnElement[bool]] = [Lesson.cohort_id == cohort_id]
+        if not policy.sees_unreleased_lessons(actor, cohort_id):
+            where.append(Lesson.release_at <= now)
+        if released is True:
+            where.append(Lesson.release_at <= now)
+        elif released is False:
+            where.append(Lesson.release_at > now)
+        return await self.get_many_and_count(*where, *params.filters())
+
+    async def get_for(self, actor: Actor, lesson_id: UUID) -> Lesson:
+        lesson = await self.get_one_or_none(Lesson.id == lesson_id)
+        if lesson is None:
+            raise NotFound("lesson not found")
+        policy.require_read_lesson(actor, lesson.cohort_id, lesson.release_at, utcnow())
+        return lesson
+
+    async def create_for(self, actor: Actor, cohort_id: UUID, data: LessonCreate) -> Lesson:
+        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+        policy.require_manage_cohort(actor, cohort_id, "lesson")
+        await self._ensure_position_free(cohort_id, data.position)
+        return await self.create(Lesson(cohort_id=cohort_id, **structs.asdict(data)))
+
+    async def update_for(self, actor: Actor, lesson_id: UUID, data: LessonUpdate) -> Lesson:
+        lesson = await self.get_for(actor, lesson_id)
+        policy.require_manage_cohort(actor, lesson.cohort_id, "lesson")
+        if isinstance(data.position, int) and data.position != lesson.position:
+            await self._ensure_position_free(lesson.cohort_id, data.position)
+        apply_changes(lesson, data)
+        return await self.update(lesson)
+
+    async def delete_for(self, actor: Actor, lesson_id: UUID) -> None:
+        lesson = await self.get_for(actor, lesson_id)
+        policy.require_manage_cohort(actor, lesson.cohort_id, "lesson")
+        await self.delete(lesson.id)
+
+    async def _ensure_position_free(self, cohort_id: UUID, position: int) -> None:
+        if await self.exists(Lesson.cohort_id == cohort_id, Lesson.position == position):
+            raise Conflict(f"position {position} is already taken in this cohort")

@@ -1,0 +1,79 @@
+"""The authorization policy: the one place that decides who may read or change what.
+
+Rules
+- Admins may do anything.
+- Cohort content is visible only to members of that cohort. Anything of a cohort the
+  caller cannot see is reported as *not found* (never *forbidden*), so ids of other
+  cohorts leak nothing (OWASP API1, BOLA).
+- Instructors of a cohort write its content (cohort settings, memberships, lessons).
+- Learners see a lesson only once it is released; mentors and instructors see all.
+- Programs are created and changed by admins; members see the programs of their cohorts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from uuid import UUID
+
+from cohort.domain.cohorts.models import Role
+from cohort.errors import NotFound, PermissionDenied
+from cohort.security.actor import Actor
+
+STAFF_ROLES = frozenset({Role.MENTOR, Role.INSTRUCTOR})
+
+
+def visible_cohort_ids(actor: Actor) -> Collection[UUID] | None:
+    """Cohorts the actor may see; ``None`` means all of them."""
+    return None if actor.is_admin else actor.roles.keys()
+
+
+def visible_program_ids(actor: Actor) -> Collection[UUID] | None:
+    """Programs the actor may see; ``None`` means all of them."""
+    return None if actor.is_admin else actor.program_ids
+
+
+def require_read_program(actor: Actor, program_id: UUID) -> None:
+    if not (actor.is_admin or program_id in actor.program_ids):
+        raise NotFound("program not found")
+
+
+def can_read_cohort(actor: Actor, cohort_id: UUID) -> bool:
+    return actor.is_admin or cohort_id in actor.roles
+
+
+def can_manage_cohort(actor: Actor, cohort_id: UUID) -> bool:
+    return actor.is_admin or actor.role_in(cohort_id) is Role.INSTRUCTOR
+
+
+def sees_unreleased_lessons(actor: Actor, cohort_id: UUID) -> bool:
+    return actor.is_admin or actor.role_in(cohort_id) in STAFF_ROLES
+
+
+def can_read_lesson(actor: Actor, cohort_id: UUID, release_at: datetime, now: datetime) -> bool:
+    if not can_read_cohort(actor, cohort_id):
+        return False
+    return release_at <= now or sees_unreleased_lessons(actor, cohort_id)
+
+
+def require_read_cohort(actor: Actor, cohort_id: UUID, what: str = "cohort") -> None:
+    """Raise *not found* when the cohort (or an object in it) is invisible to the actor."""
+    if not can_read_cohort(actor, cohort_id):
+        raise NotFound(f"{what} not found")
+
+
+def require_manage_cohort(actor: Actor, cohort_id: UUID, what: str = "cohort") -> None:
+    """Invisible cohorts are *not found*; visible ones the actor may not change are *forbidden*."""
+    require_read_cohort(actor, cohort_id, what)
+    if not can_manage_cohort(actor, cohort_id):
+        raise PermissionDenied(f"only instructors of this cohort may change its {what}s")
+
+
+def require_read_lesson(actor: Actor, cohort_id: UUID, release_at: datetime, now: datetime) -> None:
+    if not can_read_lesson(actor, cohort_id, release_at, now):
+        raise NotFound("lesson not found")
+
+
+def require_admin(actor: Actor, action: str) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(f"only admins may {action}")

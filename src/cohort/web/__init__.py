@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every controller: errors, request ids, health, paging parameters."""

@@ -1,0 +1,92 @@
+"""Every error leaves as ``{"status_code", "code", "detail"[, "extra"]}``; never a stack trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from advanced_alchemy.exceptions import (
+    DuplicateKeyError,
+    ForeignKeyError,
+    IntegrityError,
+    NotFoundError,
+    RepositoryError,
+)
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from cohort.errors import DomainError
+
+log = structlog.get_logger("cohort.errors")
+
+CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "rule_violation",
+    429: "too_many_requests",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+}
+
+
+def error_response(
+    status_code: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    extra: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "status_code": status_code,
+        "code": code or CODES_BY_STATUS.get(status_code, "error"),
+        "detail": detail,
+    }
+    if extra:
+        body["extra"] = extra
+    return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
+
+
+def _domain(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return error_response(exc.status_code, exc.detail, code=exc.code, extra=exc.extra, headers=headers)
+
+
+def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if isinstance(exc, ValidationException):
+        return error_response(400, exc.detail, code="invalid_request", extra=exc.extra)
+    if exc.status_code >= 500:
+        log.error("http_error", status_code=exc.status_code, detail=exc.detail)
+        return error_response(exc.status_code, "the server could not complete the request")
+    return error_response(exc.status_code, exc.detail, extra=exc.extra, headers=exc.headers)
+
+
+def _repository(_: Request[Any, Any, Any], exc: RepositoryError) -> Response[dict[str, Any]]:
+    if isinstance(exc, NotFoundError):
+        return error_response(404, "not found")
+    if isinstance(exc, DuplicateKeyError):
+        return error_response(409, "a record with the same unique value already exists")
+    if isinstance(exc, ForeignKeyError | IntegrityError):
+        return error_response(409, "the change conflicts with related records")
+    return _unexpected(_, exc)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled_error", path=request.url.path, method=request.method, exc_info=exc)
+    return error_response(500, "internal server error")
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: _domain,
+    HTTPException: _http,
+    RepositoryError: _repository,
+    Exception: _unexpected,
+}

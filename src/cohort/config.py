@@ -11,7 +11,7 @@ from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/cohort"
-DEV_SECRET_KEY = "cohort-dev-secret-key-change-me-0123456789abcdef"
+DEV_SECRET_KEY = "cohort-dev-secret-key-change-me-0123456789abcdef"  # noqa: S105
 
 
 def _env(name: str, default: str) -> str:

@@ -51,7 +51,7 @@ async def load_demo(session: AsyncSession, today: date | None = None) -> DemoRes
     """Insert the demo once; a second call finds it and changes nothing."""
     if await session.scalar(select(Program.id).where(Program.slug == DEMO_PROGRAM_SLUG)):
         return DemoResult(created=False, admin_token=None)
-    today = today or date.today()  # noqa: DTZ011
+    today = today or date.today()
     users = {
         login: User(github_id=gid, login=login, name=name, time_zone=tz, is_admin=login == "ada-admin")
         for login, name, tz, gid in PEOPLE
@@ -111,7 +111,9 @@ async def load_demo(session: AsyncSession, today: date | None = None) -> DemoRes
         (pro, "sam-learner", Role.LEARNER),
         (pro, "noor-learner", Role.LEARNER),
     ]
-    session.add_all(Membership(cohort_id=c.id, user_id=users[login].id, role=role) for c, login, role in roster)
+    session.add_all(
+        Membership(cohort_id=c.id, user_id=users[login].id, role=role) for c, login, role in roster
+    )
     for cohort in (current, upcoming, pro):
         session.add_all(_lessons_for(cohort))
     await session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import msgspec
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
@@ -25,7 +25,7 @@ class ListParams:
     descending: bool = False
 
     def filters(self) -> list[StatementFilter]:
-        order = "desc" if self.descending else "asc"
+        order: Literal["asc", "desc"] = "desc" if self.descending else "asc"
         return [
             OrderBy(field_name=self.sort, sort_order=order),
             OrderBy(field_name="id", sort_order=order),

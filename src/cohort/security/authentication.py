@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request
+from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,7 +60,7 @@ async def load_actor(db_session: AsyncSession, user: User) -> Actor:
     )
 
 
-async def provide_actor(request: Request[Any, Any, Any], db_session: AsyncSession) -> Actor:
+async def provide_actor(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Actor:
     """Dependency for every protected handler: 401 unless a valid token or session is present."""
     user = await _user_from_request(request, db_session)
     if user is None:

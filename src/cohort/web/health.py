@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +20,9 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/ready", summary="Readiness: the database answers")
-    async def ready(self, db_session: AsyncSession) -> Response[dict[str, Any]]:
+    async def ready(self, db_session: NamedDependency[AsyncSession]) -> Response[dict[str, Any]]:
         try:
             await db_session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means "not ready"
+        except Exception:
             return error_response(503, "database unavailable", code="not_ready")
         return Response({"status": "ready", "database": "ok"})

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from cohort.domain.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Page size (at most 100).")]
-Offset = Annotated[int, Parameter(ge=0, description="Number of items to skip.")]
-Order = Annotated[Literal["asc", "desc"], Parameter(description="Sort direction.")]
-Search = Annotated[str | None, Parameter(max_length=100, description="Case-insensitive name search.")]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size (at most 100).")]
+Offset = Annotated[int, QueryParameter(ge=0, description="Number of items to skip.")]
+Order = Annotated[Literal["asc", "desc"], QueryParameter(description="Sort direction.")]
+Search = Annotated[str | None, QueryParameter(max_length=100, description="Case-insensitive name search.")]
 
 __all__ = ["DEFAULT_LIMIT", "Limit", "Offset", "Order", "Search", "list_params"]
 

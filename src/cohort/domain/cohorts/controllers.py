@@ -8,7 +8,8 @@ from uuid import UUID
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from cohort.domain.cohorts.models import CohortStatus, Role
 from cohort.domain.cohorts.schemas import (
@@ -36,11 +37,11 @@ class ProgramController(Controller):
     @get("/", summary="List programs")
     async def list_programs(
         self,
-        actor: Actor,
-        program_service: ProgramService,
+        actor: NamedDependency[Actor],
+        program_service: NamedDependency[ProgramService],
         limit: Limit = 20,
         offset: Offset = 0,
-        sort: Literal["name", "slug", "created_at"] = "name",
+        sort: FromQuery[Literal["name", "slug", "created_at"]] = "name",
         order: Order = "asc",
         search: Search = None,
     ) -> OffsetPagination[ProgramRead]:
@@ -50,24 +51,43 @@ class ProgramController(Controller):
 
     @post("/", summary="Create a program")
     async def create_program(
-        self, actor: Actor, program_service: ProgramService, data: ProgramCreate
+        self,
+        actor: NamedDependency[Actor],
+        program_service: NamedDependency[ProgramService],
+        data: JSONBody[ProgramCreate],
     ) -> ProgramRead:
-        return program_service.to_schema(await program_service.create_for(actor, data), schema_type=ProgramRead)
+        return program_service.to_schema(
+            await program_service.create_for(actor, data), schema_type=ProgramRead
+        )
 
     @get("/{program_id:uuid}", summary="Get a program")
-    async def get_program(self, actor: Actor, program_service: ProgramService, program_id: UUID) -> ProgramRead:
+    async def get_program(
+        self,
+        actor: NamedDependency[Actor],
+        program_service: NamedDependency[ProgramService],
+        program_id: FromPath[UUID],
+    ) -> ProgramRead:
         program = await program_service.get_for(actor, program_id)
         return program_service.to_schema(program, schema_type=ProgramRead)
 
     @patch("/{program_id:uuid}", summary="Update a program")
     async def update_program(
-        self, actor: Actor, program_service: ProgramService, program_id: UUID, data: ProgramUpdate
+        self,
+        actor: NamedDependency[Actor],
+        program_service: NamedDependency[ProgramService],
+        program_id: FromPath[UUID],
+        data: JSONBody[ProgramUpdate],
     ) -> ProgramRead:
         program = await program_service.update_for(actor, program_id, data)
         return program_service.to_schema(program, schema_type=ProgramRead)
 
     @delete("/{program_id:uuid}", summary="Delete a program without cohorts", status_code=204)
-    async def delete_program(self, actor: Actor, program_service: ProgramService, program_id: UUID) -> None:
+    async def delete_program(
+        self,
+        actor: NamedDependency[Actor],
+        program_service: NamedDependency[ProgramService],
+        program_id: FromPath[UUID],
+    ) -> None:
         await program_service.delete_for(actor, program_id)
 
 
@@ -79,14 +99,14 @@ class CohortController(Controller):
     @get("/", summary="List cohorts I can see")
     async def list_cohorts(
         self,
-        actor: Actor,
-        cohort_service: CohortService,
+        actor: NamedDependency[Actor],
+        cohort_service: NamedDependency[CohortService],
         limit: Limit = 20,
         offset: Offset = 0,
-        sort: Literal["name", "starts_on", "ends_on", "created_at"] = "starts_on",
+        sort: FromQuery[Literal["name", "starts_on", "ends_on", "created_at"]] = "starts_on",
         order: Order = "asc",
-        program_id: UUID | None = None,
-        status: CohortStatus | None = None,
+        program_id: FromQuery[UUID | None] = None,
+        status: FromQuery[CohortStatus | None] = None,
         search: Search = None,
     ) -> OffsetPagination[CohortRead]:
         params = list_params(limit, offset, sort, order)
@@ -96,22 +116,43 @@ class CohortController(Controller):
         return page_of(CohortRead, items, total, params)
 
     @post("/", summary="Create a cohort")
-    async def create_cohort(self, actor: Actor, cohort_service: CohortService, data: CohortCreate) -> CohortRead:
+    async def create_cohort(
+        self,
+        actor: NamedDependency[Actor],
+        cohort_service: NamedDependency[CohortService],
+        data: JSONBody[CohortCreate],
+    ) -> CohortRead:
         return cohort_service.to_schema(await cohort_service.create_for(actor, data), schema_type=CohortRead)
 
     @get("/{cohort_id:uuid}", summary="Get a cohort")
-    async def get_cohort(self, actor: Actor, cohort_service: CohortService, cohort_id: UUID) -> CohortRead:
-        return cohort_service.to_schema(await cohort_service.get_for(actor, cohort_id), schema_type=CohortRead)
+    async def get_cohort(
+        self,
+        actor: NamedDependency[Actor],
+        cohort_service: NamedDependency[CohortService],
+        cohort_id: FromPath[UUID],
+    ) -> CohortRead:
+        return cohort_service.to_schema(
+            await cohort_service.get_for(actor, cohort_id), schema_type=CohortRead
+        )
 
     @patch("/{cohort_id:uuid}", summary="Update a cohort")
     async def update_cohort(
-        self, actor: Actor, cohort_service: CohortService, cohort_id: UUID, data: CohortUpdate
+        self,
+        actor: NamedDependency[Actor],
+        cohort_service: NamedDependency[CohortService],
+        cohort_id: FromPath[UUID],
+        data: JSONBody[CohortUpdate],
     ) -> CohortRead:
         cohort = await cohort_service.update_for(actor, cohort_id, data)
         return cohort_service.to_schema(cohort, schema_type=CohortRead)
 
     @delete("/{cohort_id:uuid}", summary="Delete a cohort and everything in it", status_code=204)
-    async def delete_cohort(self, actor: Actor, cohort_service: CohortService, cohort_id: UUID) -> None:
+    async def delete_cohort(
+        self,
+        actor: NamedDependency[Actor],
+        cohort_service: NamedDependency[CohortService],
+        cohort_id: FromPath[UUID],
+    ) -> None:
         await cohort_service.delete_for(actor, cohort_id)
 
 
@@ -123,14 +164,14 @@ class MembershipController(Controller):
     @get("/cohorts/{cohort_id:uuid}/memberships", summary="List a cohort's members")
     async def list_memberships(
         self,
-        actor: Actor,
-        membership_service: MembershipService,
-        cohort_id: UUID,
+        actor: NamedDependency[Actor],
+        membership_service: NamedDependency[MembershipService],
+        cohort_id: FromPath[UUID],
         limit: Limit = 20,
         offset: Offset = 0,
-        sort: Literal["created_at", "role"] = "created_at",
+        sort: FromQuery[Literal["created_at", "role"]] = "created_at",
         order: Order = "asc",
-        role: Role | None = None,
+        role: FromQuery[Role | None] = None,
     ) -> OffsetPagination[MembershipRead]:
         params = list_params(limit, offset, sort, order)
         items, total = await membership_service.list_for(actor, cohort_id, params, role=role)
@@ -138,27 +179,41 @@ class MembershipController(Controller):
 
     @post("/cohorts/{cohort_id:uuid}/memberships", summary="Add someone to a cohort")
     async def create_membership(
-        self, actor: Actor, membership_service: MembershipService, cohort_id: UUID, data: MembershipCreate
+        self,
+        actor: NamedDependency[Actor],
+        membership_service: NamedDependency[MembershipService],
+        cohort_id: FromPath[UUID],
+        data: JSONBody[MembershipCreate],
     ) -> MembershipRead:
         membership = await membership_service.create_for(actor, cohort_id, data)
         return membership_service.to_schema(membership, schema_type=MembershipRead)
 
     @get("/memberships/{membership_id:uuid}", summary="Get a membership")
     async def get_membership(
-        self, actor: Actor, membership_service: MembershipService, membership_id: UUID
+        self,
+        actor: NamedDependency[Actor],
+        membership_service: NamedDependency[MembershipService],
+        membership_id: FromPath[UUID],
     ) -> MembershipRead:
         membership = await membership_service.get_for(actor, membership_id)
         return membership_service.to_schema(membership, schema_type=MembershipRead)
 
     @patch("/memberships/{membership_id:uuid}", summary="Change a member's role")
     async def update_membership(
-        self, actor: Actor, membership_service: MembershipService, membership_id: UUID, data: MembershipUpdate
+        self,
+        actor: NamedDependency[Actor],
+        membership_service: NamedDependency[MembershipService],
+        membership_id: FromPath[UUID],
+        data: JSONBody[MembershipUpdate],
     ) -> MembershipRead:
         membership = await membership_service.update_for(actor, membership_id, data)
         return membership_service.to_schema(membership, schema_type=MembershipRead)
 
     @delete("/memberships/{membership_id:uuid}", summary="Remove someone from a cohort", status_code=204)
     async def delete_membership(
-        self, actor: Actor, membership_service: MembershipService, membership_id: UUID
+        self,
+        actor: NamedDependency[Actor],
+        membership_service: NamedDependency[MembershipService],
+        membership_id: FromPath[UUID],
     ) -> None:
         await membership_service.delete_for(actor, membership_id)

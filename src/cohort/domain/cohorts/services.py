@@ -216,7 +216,9 @@ class MembershipService(SQLAlchemyAsyncRepositoryService[Membership]):
                 extra=[{"key": "user_id", "message": "exactly one of user_id, login is required"}],
             )
         column = User.id == data.user_id if data.user_id is not None else User.login == data.login
-        user = (await self.repository.session.execute(select(User).where(column))).scalar_one_or_none()
+        user: User | None = (
+            await self.repository.session.execute(select(User).where(column))
+        ).scalar_one_or_none()
         if user is None:
             key = "user_id" if data.user_id is not None else "login"
             raise RuleViolation("user does not exist", extra=[{"key": key, "message": "unknown user"}])

@@ -9,8 +9,8 @@ from uuid import UUID
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from cohort.config import Settings
@@ -53,7 +53,7 @@ class GitHubAuthController(Controller):
     dependencies = {"user_service": user_service}
 
     @get("/github/login", summary="Start GitHub sign-in")
-    async def login(self, request: Request[Any, Any, Any], settings: Settings) -> Redirect:
+    async def login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Redirect:
         state = secrets.token_urlsafe(24)
         request.session[OAUTH_STATE_KEY] = state
         return Redirect(GitHubOAuth(settings).authorization_url(state))
@@ -62,11 +62,11 @@ class GitHubAuthController(Controller):
     async def callback(
         self,
         request: Request[Any, Any, Any],
-        settings: Settings,
-        user_service: UserService,
-        oauth_state: Annotated[str, Parameter(query="state", min_length=1, max_length=512)],
-        code: Annotated[str | None, Parameter(min_length=1, max_length=512)] = None,
-        error: Annotated[str | None, Parameter(max_length=200)] = None,
+        settings: NamedDependency[Settings],
+        user_service: NamedDependency[UserService],
+        oauth_state: Annotated[str, QueryParameter(name="state", min_length=1, max_length=512)],
+        code: Annotated[str | None, QueryParameter(min_length=1, max_length=512)] = None,
+        error: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Redirect:
         expected = request.session.pop(OAUTH_STATE_KEY, None)
         if not isinstance(expected, str) or not secrets.compare_digest(expected, oauth_state):
@@ -92,28 +92,43 @@ class MeController(Controller):
     dependencies = {"user_service": user_service, "token_service": token_service}
 
     @get("/", summary="Who am I")
-    async def me(self, actor: Actor, user_service: UserService) -> MeRead:
+    async def me(self, actor: NamedDependency[Actor], user_service: NamedDependency[UserService]) -> MeRead:
         return _me(await user_service.get(actor.user_id), actor)
 
     @patch("/", summary="Change my name or time zone")
-    async def update_me(self, actor: Actor, user_service: UserService, data: ProfileUpdate) -> MeRead:
+    async def update_me(
+        self,
+        actor: NamedDependency[Actor],
+        user_service: NamedDependency[UserService],
+        data: JSONBody[ProfileUpdate],
+    ) -> MeRead:
         return _me(await user_service.update_profile(actor.user_id, data), actor)
 
     @get("/tokens", summary="List my API tokens")
-    async def list_tokens(self, actor: Actor, token_service: ApiTokenService) -> list[ApiTokenRead]:
+    async def list_tokens(
+        self, actor: NamedDependency[Actor], token_service: NamedDependency[ApiTokenService]
+    ) -> list[ApiTokenRead]:
         tokens = await token_service.list_for_user(actor.user_id)
         return token_service.to_schema(tokens, schema_type=ApiTokenRead).items  # type: ignore[return-value]
 
     @post("/tokens", summary="Create an API token (the secret is shown once)")
     async def create_token(
-        self, actor: Actor, token_service: ApiTokenService, data: ApiTokenCreate
+        self,
+        actor: NamedDependency[Actor],
+        token_service: NamedDependency[ApiTokenService],
+        data: JSONBody[ApiTokenCreate],
     ) -> ApiTokenCreated:
         token, raw = await token_service.issue(actor.user_id, data.name, data.expires_in_days)
         read = token_service.to_schema(token, schema_type=ApiTokenRead)
         return ApiTokenCreated(**{f: getattr(read, f) for f in ApiTokenRead.__struct_fields__}, token=raw)
 
     @delete("/tokens/{token_id:uuid}", summary="Revoke an API token", status_code=204)
-    async def revoke_token(self, actor: Actor, token_service: ApiTokenService, token_id: UUID) -> None:
+    async def revoke_token(
+        self,
+        actor: NamedDependency[Actor],
+        token_service: NamedDependency[ApiTokenService],
+        token_id: FromPath[UUID],
+    ) -> None:
         await token_service.revoke(actor.user_id, token_id)
 
 
@@ -127,11 +142,11 @@ class UserController(Controller):
     @get("/", summary="List users")
     async def list_users(
         self,
-        actor: Actor,
-        user_service: UserService,
+        actor: NamedDependency[Actor],
+        user_service: NamedDependency[UserService],
         limit: Limit = 20,
         offset: Offset = 0,
-        sort: Literal["login", "created_at"] = "login",
+        sort: FromQuery[Literal["login", "created_at"]] = "login",
         order: Order = "asc",
         search: Search = None,
     ) -> OffsetPagination[UserRead]:
@@ -141,7 +156,11 @@ class UserController(Controller):
 
     @patch("/{user_id:uuid}", summary="Grant or withdraw admin rights")
     async def update_user(
-        self, actor: Actor, user_service: UserService, user_id: UUID, data: AdminUserUpdate
+        self,
+        actor: NamedDependency[Actor],
+        user_service: NamedDependency[UserService],
+        user_id: FromPath[UUID],
+        data: JSONBody[AdminUserUpdate],
     ) -> UserRead:
         user = await user_service.set_admin(actor, user_id, is_admin=data.is_admin)
         return user_service.to_schema(user, schema_type=UserRead)

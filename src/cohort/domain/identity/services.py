@@ -21,7 +21,7 @@ from cohort.errors import NotFound
 from cohort.security import policy
 from cohort.security.actor import Actor
 
-TOKEN_PREFIX = "coh_"
+TOKEN_PREFIX = "coh_"  # noqa: S105
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
@@ -122,7 +122,7 @@ class ApiTokenService(SQLAlchemyAsyncRepositoryService[ApiToken]):
                 or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
             )
         )
-        token = (await self.repository.session.execute(stmt)).scalar_one_or_none()
+        token: ApiToken | None = (await self.repository.session.execute(stmt)).scalar_one_or_none()
         if token is None:
             return None
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

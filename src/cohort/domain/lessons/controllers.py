@@ -8,7 +8,8 @@ from uuid import UUID
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from cohort.domain.lessons.schemas import LessonCreate, LessonRead, LessonUpdate
 from cohort.domain.lessons.services import LessonService
@@ -25,14 +26,14 @@ class LessonController(Controller):
     @get("/cohorts/{cohort_id:uuid}/lessons", summary="List a cohort's lessons (learners: released only)")
     async def list_lessons(
         self,
-        actor: Actor,
-        lesson_service: LessonService,
-        cohort_id: UUID,
+        actor: NamedDependency[Actor],
+        lesson_service: NamedDependency[LessonService],
+        cohort_id: FromPath[UUID],
         limit: Limit = 20,
         offset: Offset = 0,
-        sort: Literal["position", "release_at", "title"] = "position",
+        sort: FromQuery[Literal["position", "release_at", "title"]] = "position",
         order: Order = "asc",
-        released: bool | None = None,
+        released: FromQuery[bool | None] = None,
     ) -> OffsetPagination[LessonRead]:
         params = list_params(limit, offset, sort, order)
         items, total = await lesson_service.list_for(actor, cohort_id, params, released=released)
@@ -40,22 +41,42 @@ class LessonController(Controller):
 
     @post("/cohorts/{cohort_id:uuid}/lessons", summary="Add a lesson")
     async def create_lesson(
-        self, actor: Actor, lesson_service: LessonService, cohort_id: UUID, data: LessonCreate
+        self,
+        actor: NamedDependency[Actor],
+        lesson_service: NamedDependency[LessonService],
+        cohort_id: FromPath[UUID],
+        data: JSONBody[LessonCreate],
     ) -> LessonRead:
         lesson = await lesson_service.create_for(actor, cohort_id, data)
         return lesson_service.to_schema(lesson, schema_type=LessonRead)
 
     @get("/lessons/{lesson_id:uuid}", summary="Get a lesson")
-    async def get_lesson(self, actor: Actor, lesson_service: LessonService, lesson_id: UUID) -> LessonRead:
-        return lesson_service.to_schema(await lesson_service.get_for(actor, lesson_id), schema_type=LessonRead)
+    async def get_lesson(
+        self,
+        actor: NamedDependency[Actor],
+        lesson_service: NamedDependency[LessonService],
+        lesson_id: FromPath[UUID],
+    ) -> LessonRead:
+        return lesson_service.to_schema(
+            await lesson_service.get_for(actor, lesson_id), schema_type=LessonRead
+        )
 
     @patch("/lessons/{lesson_id:uuid}", summary="Update a lesson")
     async def update_lesson(
-        self, actor: Actor, lesson_service: LessonService, lesson_id: UUID, data: LessonUpdate
+        self,
+        actor: NamedDependency[Actor],
+        lesson_service: NamedDependency[LessonService],
+        lesson_id: FromPath[UUID],
+        data: JSONBody[LessonUpdate],
     ) -> LessonRead:
         lesson = await lesson_service.update_for(actor, lesson_id, data)
         return lesson_service.to_schema(lesson, schema_type=LessonRead)
 
     @delete("/lessons/{lesson_id:uuid}", summary="Delete a lesson", status_code=204)
-    async def delete_lesson(self, actor: Actor, lesson_service: LessonService, lesson_id: UUID) -> None:
+    async def delete_lesson(
+        self,
+        actor: NamedDependency[Actor],
+        lesson_service: NamedDependency[LessonService],
+        lesson_id: FromPath[UUID],
+    ) -> None:
         await lesson_service.delete_for(actor, lesson_id)

@@ -10,7 +10,9 @@ import msgspec
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Body = Annotated[str, msgspec.Meta(max_length=200_000)]
-Objectives = Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=300)]], msgspec.Meta(max_length=50)]
+Objectives = Annotated[
+    list[Annotated[str, msgspec.Meta(min_length=1, max_length=300)]], msgspec.Meta(max_length=50)
+]
 Position = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 
 

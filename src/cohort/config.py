@@ -52,6 +52,7 @@ class Settings:
     github_api_base_url: str = "https://api.github.com"
     github_scope: str = "read:user user:email"
     cors_allow_origins: tuple[str, ...] = field(default_factory=tuple)
+    worker_shutdown_grace_seconds: int = 20
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"
@@ -83,6 +84,7 @@ class Settings:
             github_oauth_base_url=_env("GITHUB_OAUTH_BASE_URL", "https://github.com"),
             github_api_base_url=_env("GITHUB_API_BASE_URL", "https://api.github.com"),
             cors_allow_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            worker_shutdown_grace_seconds=_env_int("WORKER_SHUTDOWN_GRACE_SECONDS", 20),
             log_level=_env("LOG_LEVEL", "INFO").upper(),
             log_json=_env_bool("LOG_JSON", True),
             host=_env("HOST", "127.0.0.1"),

@@ -46,7 +46,7 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> Worker[JobCo
         startup=startup,
         shutdown=shutdown,
         concurrency=10,
-        shutdown_grace_period_s=20,
+        shutdown_grace_period_s=settings.worker_shutdown_grace_seconds,
     )
 
 

@@ -8,7 +8,6 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -21,14 +20,15 @@ from cohort.domain.identity.controllers import GitHubAuthController, MeControlle
 from cohort.domain.lessons.controllers import LessonController
 from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
+from cohort.security.session import SessionCookieConfig
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.health import HealthController
 from cohort.web.middleware import RequestContextMiddleware
 
 
-def _session_config(settings: Settings) -> CookieBackendConfig:
+def _session_config(settings: Settings) -> SessionCookieConfig:
     """An encrypted, signed, HttpOnly cookie holding only the user id."""
-    return CookieBackendConfig(
+    return SessionCookieConfig(
         secret=hashlib.sha256(settings.secret_key.encode()).digest(),
         key=settings.session_cookie_name,
         max_age=settings.session_max_age_seconds,

@@ -28,7 +28,8 @@ def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
             pool_pre_ping=True,
         ),
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit",
+        # Commit on 2xx and 3xx: the GitHub callback creates the user and answers with a redirect.
+        before_send_handler="autocommit_include_redirects",
         create_all=False,
         set_default_exception_handler=False,
         alembic_config=AlembicAsyncConfig(

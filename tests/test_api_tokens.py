@@ -1,0 +1,285 @@
+"""Personal API tokens over REST (``/api/v1/me/tokens``): issue, list, use, expire and revoke."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cohort.domain.identity.models import ApiToken, User
+from tests.conftest import bearer, make_user
+
+Client = AsyncTestClient[Litestar]
+TOKENS = "/api/v1/me/tokens"
+
+
+async def signed_up(db: AsyncSession, login: str) -> tuple[User, dict[str, str]]:
+    """A committed user and an Authorization header for them."""
+    user = await make_user(db, login)
+    headers = await bearer(db, user)
+    await db.commit()
+    return user, headers
+
+
+async def create_token(client: Client, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+    response = await client.post(TOKENS, json={"name": "ci", "expires_in_days": 30, **body}, headers=headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def stored(db: AsyncSession, token_id: str) -> ApiToken:
+    """The token row as currently committed."""
+    token = await db.get(ApiToken, uuid.UUID(token_id), populate_existing=True)
+    assert token is not None
+    return token
+
+
+def auth(raw: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def assert_unauthenticated(response: httpx.Response) -> None:
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert (body["status_code"], body["code"]) == (401, "not_authenticated")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_create_shows_the_secret_once_and_stores_only_its_hash(
+    client: Client, db: AsyncSession
+) -> None:
+    _, headers = await signed_up(db, "ada")
+    before = datetime.now(UTC)
+
+    created = await create_token(client, headers, name="laptop")
+
+    raw = created["token"]
+    assert raw.startswith("coh_")
+    assert len(raw) > 40
+    assert created["name"] == "laptop"
+    assert created["token_prefix"] == raw[:12]
+    assert created["revoked_at"] is None
+    assert created["last_used_at"] is None
+    expires_at = datetime.fromisoformat(created["expires_at"])
+    assert before + timedelta(days=30) <= expires_at <= datetime.now(UTC) + timedelta(days=30)
+
+    row = await stored(db, created["id"])
+    assert row.name == "laptop"
+    assert row.token_hash != raw
+    assert row.token_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in {row.token_hash, row.token_prefix, row.name}
+
+    second = await create_token(client, headers, name="laptop")
+    assert second["token"] != raw
+    assert second["id"] != created["id"]
+
+
+async def test_token_without_expiry(client: Client, db: AsyncSession) -> None:
+    _, headers = await signed_up(db, "forever")
+
+    created = await create_token(client, headers, expires_in_days=None)
+
+    assert created["expires_at"] is None
+    assert (await stored(db, created["id"])).expires_at is None
+    assert (await client.get("/api/v1/me", headers=auth(created["token"]))).status_code == 200
+
+
+async def test_list_shows_own_tokens_without_secrets(client: Client, db: AsyncSession) -> None:
+    user, headers = await signed_up(db, "lister")
+    _, other_headers = await signed_up(db, "someone-else")
+    created = await create_token(client, headers, name="deploy")
+    await create_token(client, other_headers, name="not-mine")
+
+    response = await client.get(TOKENS, headers=headers)
+
+    assert response.status_code == 200
+    items = response.json()
+    own_ids = {
+        str(t.id) for t in (await db.execute(select(ApiToken).where(ApiToken.user_id == user.id))).scalars()
+    }
+    assert {item["id"] for item in items} == own_ids
+    assert len(items) == 2
+    listed = next(item for item in items if item["id"] == created["id"])
+    assert listed["name"] == "deploy"
+    assert listed["token_prefix"] == created["token_prefix"]
+    assert all("token" not in item and "token_hash" not in item for item in items)
+    assert created["token"] not in response.text
+    assert "not-mine" not in response.text
+
+
+async def test_bearer_token_authenticates_as_its_owner(client: Client, db: AsyncSession) -> None:
+    user, headers = await signed_up(db, "owner")
+    created = await create_token(client, headers)
+
+    me = await client.get("/api/v1/me", headers=auth(created["token"]))
+
+    assert me.status_code == 200, me.text
+    assert (me.json()["id"], me.json()["login"]) == (str(user.id), "owner")
+
+
+async def test_revoked_token_stops_working(client: Client, db: AsyncSession) -> None:
+    _, headers = await signed_up(db, "revoker")
+    created = await create_token(client, headers)
+    assert (await client.get("/api/v1/me", headers=auth(created["token"]))).status_code == 200
+
+    revoke = await client.delete(f"{TOKENS}/{created['id']}", headers=headers)
+
+    assert revoke.status_code == 204
+    assert revoke.content == b""
+    assert (await stored(db, created["id"])).revoked_at is not None
+    assert_unauthenticated(await client.get("/api/v1/me", headers=auth(created["token"])))
+    listed = {item["id"]: item for item in (await client.get(TOKENS, headers=headers)).json()}
+    assert listed[created["id"]]["revoked_at"] is not None
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 200, "other tokens still work"
+
+
+async def test_token_can_revoke_itself(client: Client, db: AsyncSession) -> None:
+    _, headers = await signed_up(db, "self-revoker")
+    created = await create_token(client, headers)
+
+    revoke = await client.delete(f"{TOKENS}/{created['id']}", headers=auth(created["token"]))
+
+    assert revoke.status_code == 204
+    assert_unauthenticated(await client.get(TOKENS, headers=auth(created["token"])))
+
+
+async def test_cannot_revoke_another_users_token(client: Client, db: AsyncSession) -> None:
+    _, alice = await signed_up(db, "alice")
+    _, bob = await signed_up(db, "bob")
+    bobs = await create_token(client, bob)
+
+    response = await client.delete(f"{TOKENS}/{bobs['id']}", headers=alice)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert (await stored(db, bobs["id"])).revoked_at is None
+    assert (await client.get("/api/v1/me", headers=auth(bobs["token"]))).status_code == 200
+
+
+async def test_revoking_unknown_token_is_not_found(client: Client, db: AsyncSession) -> None:
+    _, headers = await signed_up(db, "nobody-home")
+
+    response = await client.delete(f"{TOKENS}/{uuid.uuid4()}", headers=headers)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+async def test_expired_token_is_rejected(client: Client, db: AsyncSession) -> None:
+    _, headers = await signed_up(db, "expiring")
+    created = await create_token(client, headers, expires_in_days=1)
+    assert (await client.get("/api/v1/me", headers=auth(created["token"]))).status_code == 200
+    row = await stored(db, created["id"])
+    row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    await db.commit()
+
+    assert_unauthenticated(await client.get("/api/v1/me", headers=auth(created["token"])))
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param("Basic x", id="basic"),
+        pytest.param("Bearer ", id="bearer-empty"),
+        pytest.param("Bearer", id="bearer-alone"),
+        pytest.param("coh_abc", id="no-scheme"),
+    ],
+)
+async def test_malformed_authorization_header_is_rejected(
+    client: Client, db: AsyncSession, authorization: str
+) -> None:
+    await signed_up(db, "present")
+
+    assert_unauthenticated(await client.get("/api/v1/me", headers={"Authorization": authorization}))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [pytest.param("coh_" + "a" * 43, id="unknown-coh"), pytest.param("ghp_abcdef", id="foreign-prefix")],
+)
+async def test_unknown_token_is_rejected(client: Client, db: AsyncSession, raw: str) -> None:
+    await signed_up(db, "holder")
+
+    assert_unauthenticated(await client.get("/api/v1/me", headers=auth(raw)))
+
+
+async def test_token_with_altered_secret_is_rejected(client: Client, db: AsyncSession) -> None:
+    _, headers = await signed_up(db, "typo")
+    raw = (await create_token(client, headers))["token"]
+    altered = raw[:-1] + ("A" if raw[-1] != "A" else "B")
+
+    assert_unauthenticated(await client.get("/api/v1/me", headers=auth(altered)))
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"name": "", "expires_in_days": 30}, "name", id="empty-name"),
+        pytest.param({"name": "x" * 101, "expires_in_days": 30}, "name", id="long-name"),
+        pytest.param({"expires_in_days": 30}, "name", id="missing-name"),
+        pytest.param({"name": "ok", "expires_in_days": 0}, "expires_in_days", id="zero-days"),
+        pytest.param({"name": "ok", "expires_in_days": 367}, "expires_in_days", id="too-many-days"),
+        pytest.param(
+            {"name": "ok", "expires_in_days": 30, "scopes": ["admin"]}, "scopes", id="unknown-field"
+        ),
+    ],
+)
+async def test_invalid_create_request_is_rejected(
+    client: Client, db: AsyncSession, body: dict[str, Any], field: str
+) -> None:
+    user, headers = await signed_up(db, "validator")
+
+    response = await client.post(TOKENS, json=body, headers=headers)
+
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert (error["status_code"], error["code"]) == (400, "invalid_request")
+    assert error["extra"], "validation errors must say which field is wrong"
+    assert any(e["key"] == field or f"`{field}`" in e["message"] for e in error["extra"]), error["extra"]
+    assert all(e["source"] == "body" for e in error["extra"])
+    count = select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id)
+    assert (await db.execute(count)).scalar_one() == 1, "only the fixture token exists"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/me"),
+        ("GET", TOKENS),
+        ("POST", TOKENS),
+        ("DELETE", f"{TOKENS}/{uuid.uuid4()}"),
+    ],
+)
+async def test_anonymous_requests_are_rejected(
+    client: Client, db: AsyncSession, method: str, path: str
+) -> None:
+    body = {"name": "sneaky", "expires_in_days": 1} if method == "POST" else None
+
+    response = await client.request(method, path, json=body)
+
+    assert_unauthenticated(response)
+    assert (await db.execute(select(func.count()).select_from(ApiToken))).scalar_one() == 0
+
+
+async def test_use_records_last_used_at(client: Client, db: AsyncSession) -> None:
+    _, headers = await signed_up(db, "user-of-tokens")
+    created = await create_token(client, headers)
+    assert (await stored(db, created["id"])).last_used_at is None
+    before = datetime.now(UTC)
+
+    assert (await client.get("/api/v1/me", headers=auth(created["token"]))).status_code == 200
+
+    last_used = (await stored(db, created["id"])).last_used_at
+    assert last_used is not None
+    assert before <= last_used <= datetime.now(UTC)
+    listed = {item["id"]: item for item in (await client.get(TOKENS, headers=headers)).json()}
+    assert datetime.fromisoformat(listed[created["id"]]["last_used_at"]) == last_used

@@ -8,7 +8,9 @@ from typing import Any, Literal, TypeVar
 
 import msgspec
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
-from advanced_alchemy.service import OffsetPagination
+from advanced_alchemy.repository import LoadSpec, ModelT
+from advanced_alchemy.service import OffsetPagination, SQLAlchemyAsyncRepositoryService
+from sqlalchemy import ColumnElement
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 20
@@ -31,6 +33,24 @@ class ListParams:
             OrderBy(field_name="id", sort_order=order),
             LimitOffset(limit=self.limit, offset=self.offset),
         ]
+
+
+async def list_and_count(
+    service: SQLAlchemyAsyncRepositoryService[ModelT],
+    where: Sequence[ColumnElement[bool]],
+    params: ListParams,
+    *,
+    load: LoadSpec | None = None,
+) -> tuple[Sequence[ModelT], int]:
+    """One page of rows matching ``where`` and how many match in all, normally in one query.
+
+    The total comes from a window function over the page's rows, so a page past the end would
+    report 0; only then is the total counted separately.
+    """
+    items, total = await service.get_many_and_count(*where, *params.filters(), load=load)
+    if not items and params.offset > 0:
+        total = await service.count(*where)
+    return items, total
 
 
 def page(items: Sequence[T], total: int, params: ListParams) -> OffsetPagination[T]:

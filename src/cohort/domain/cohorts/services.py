@@ -23,7 +23,7 @@ from cohort.domain.cohorts.schemas import (
 )
 from cohort.domain.common import apply_changes, ensure_time_zone
 from cohort.domain.identity.models import User
-from cohort.domain.listing import ListParams
+from cohort.domain.listing import ListParams, list_and_count
 from cohort.errors import Conflict, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
@@ -51,8 +51,8 @@ class ProgramService(SQLAlchemyAsyncRepositoryService[Program]):
         if visible is not None:
             where.append(Program.id.in_(list(visible)))
         if search:
-            where.append(Program.name.ilike(f"%{search}%"))
-        return await self.get_many_and_count(*where, *params.filters())
+            where.append(Program.name.icontains(search, autoescape=True))
+        return await list_and_count(self, where, params)
 
     async def get_for(self, actor: Actor, program_id: UUID) -> Program:
         policy.require_read_program(actor, program_id)
@@ -113,8 +113,8 @@ class CohortService(SQLAlchemyAsyncRepositoryService[Cohort]):
         if status is not None:
             where.append(Cohort.status == status)
         if search:
-            where.append(Cohort.name.ilike(f"%{search}%"))
-        return await self.get_many_and_count(*where, *params.filters())
+            where.append(Cohort.name.icontains(search, autoescape=True))
+        return await list_and_count(self, where, params)
 
     async def get_for(self, actor: Actor, cohort_id: UUID) -> Cohort:
         policy.require_read_cohort(actor, cohort_id)
@@ -176,7 +176,7 @@ class MembershipService(SQLAlchemyAsyncRepositoryService[Membership]):
         where: list[ColumnElement[bool]] = [Membership.cohort_id == cohort_id]
         if role is not None:
             where.append(Membership.role == role)
-        return await self.get_many_and_count(*where, *params.filters(), load=[joinedload(Membership.user)])
+        return await list_and_count(self, where, params, load=[joinedload(Membership.user)])
 
     async def get_for(self, actor: Actor, membership_id: UUID) -> Membership:
         membership = await self.get_one_or_none(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from cohort.domain.common import ensure_time_zone, utcnow
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.identity.schemas import GitHubProfile, ProfileUpdate
-from cohort.domain.listing import ListParams
+from cohort.domain.listing import ListParams, list_and_count
 from cohort.errors import NotFound
 from cohort.security import policy
 from cohort.security.actor import Actor
@@ -54,8 +54,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         self, actor: Actor, params: ListParams, *, search: str | None = None
     ) -> tuple[Sequence[User], int]:
         policy.require_admin(actor, "list users")
-        where = [User.login.ilike(f"%{search}%")] if search else []
-        return await self.get_many_and_count(*where, *params.filters())
+        where = [User.login.icontains(search, autoescape=True)] if search else []
+        return await list_and_count(self, where, params)
 
     async def set_admin(self, actor: Actor, user_id: UUID, *, is_admin: bool) -> User:
         policy.require_admin(actor, "change users")

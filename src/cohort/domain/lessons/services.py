@@ -14,7 +14,7 @@ from cohort.domain.cohorts.services import CohortService
 from cohort.domain.common import apply_changes, utcnow
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.lessons.schemas import LessonCreate, LessonUpdate
-from cohort.domain.listing import ListParams
+from cohort.domain.listing import ListParams, list_and_count
 from cohort.errors import Conflict, NotFound
 from cohort.security import policy
 from cohort.security.actor import Actor
@@ -38,7 +38,7 @@ class LessonService(SQLAlchemyAsyncRepositoryService[Lesson]):
             where.append(Lesson.release_at <= now)
         elif released is False:
             where.append(Lesson.release_at > now)
-        return await self.get_many_and_count(*where, *params.filters())
+        return await list_and_count(self, where, params)
 
     async def get_for(self, actor: Actor, lesson_id: UUID) -> Lesson:
         lesson = await self.get_one_or_none(Lesson.id == lesson_id)

@@ -1,0 +1,69 @@
+"""``cohort demo`` loads the demo once, prints a working admin token, and is idempotent."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cohort.db import Base
+from cohort.demo import DEMO_PROGRAM_SLUG, LESSONS, PEOPLE
+from cohort.domain.cohorts.models import Cohort, Membership, Program, Role
+from cohort.domain.identity.models import User
+from cohort.domain.identity.services import TOKEN_PREFIX
+from tests.conftest import TABLES, run_cli
+
+
+async def row_counts(db: AsyncSession) -> dict[str, int]:
+    tables = Base.metadata.tables
+    return {t: int(await db.scalar(select(func.count()).select_from(tables[t])) or 0) for t in TABLES}
+
+
+def demo_token(stdout: str) -> str:
+    tokens = [line.strip() for line in stdout.splitlines() if line.strip().startswith(TOKEN_PREFIX)]
+    assert len(tokens) == 1, stdout
+    return tokens[0]
+
+
+async def test_demo_loads_once_and_its_token_signs_in_the_admin(
+    client: AsyncTestClient[Litestar], db: AsyncSession, database_url: str
+) -> None:
+    assert set((await row_counts(db)).values()) == {0}
+
+    first = run_cli("demo", database_url=database_url)
+    assert first.returncode == 0, first.stderr
+    token = demo_token(first.stdout)
+
+    counts = await row_counts(db)
+    assert counts["users"] == len(PEOPLE)
+    assert counts["api_tokens"] == 1
+    assert (
+        await db.scalar(select(func.count()).select_from(Program).where(Program.slug == DEMO_PROGRAM_SLUG))
+        == 1
+    )
+    cohorts = await db.scalar(select(func.count()).select_from(Cohort))
+    assert cohorts
+    assert counts["lessons"] == cohorts * len(LESSONS)
+    staffed = await db.scalar(
+        select(func.count(func.distinct(Membership.cohort_id))).where(Membership.role == Role.INSTRUCTOR)
+    )
+    assert staffed == cohorts  # every demo cohort has an instructor
+    admins = (await db.scalars(select(User.login).where(User.is_admin))).all()
+    assert len(admins) == 1
+
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200, me.text
+    body = me.json()
+    assert (body["login"], body["is_admin"]) == (admins[0], True)
+    assert body["login"] == "ada-admin"
+    # the token grants admin rights: the admin-only user list shows every demo person
+    users = await client.get("/api/v1/users", headers={"Authorization": f"Bearer {token}"})
+    assert users.status_code == 200, users.text
+    assert {u["login"] for u in users.json()["items"]} == {login for login, *_ in PEOPLE}
+
+    second = run_cli("demo", database_url=database_url)
+    assert second.returncode == 0, second.stderr
+    assert "already present" in second.stdout
+    assert TOKEN_PREFIX not in second.stdout
+    assert await row_counts(db) == counts

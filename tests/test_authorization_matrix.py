@@ -1,0 +1,383 @@
+"""Authorization matrix: every REST endpoint under /api/v1 x every kind of caller -> expected status.
+
+Targets live in cohort A unless the path names a cohort-B object. Callers (see ``World``):
+anonymous, learner (of A), other_learner (of B), mentor (of A), instructor (of A), admin, and
+outsider (signed in, member of no cohort). Objects of a cohort the caller is not in are *not found*
+(404, never 403); members without the right to change them get 403.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from cohort.domain.cohorts.models import Program
+from tests.conftest import World
+
+API = "/api/v1"
+CALLERS = ("anonymous", "learner", "other_learner", "mentor", "instructor", "admin", "outsider")
+WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE"})
+ERROR_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found", 409: "conflict"}
+STATE_TABLES = ("programs", "cohorts", "memberships", "lessons", "users", "api_tokens")
+
+
+class Expect(NamedTuple):
+    """One row of the matrix: the status each caller gets (column order = ``CALLERS``)."""
+
+    anonymous: int
+    learner: int
+    other_learner: int
+    mentor: int
+    instructor: int
+    admin: int
+    outsider: int
+
+
+Ids = Mapping[str, str]
+BodyFactory = Callable[[Ids], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A request (path relative to /api/v1, ``{name}`` placeholders filled from ``Ids``) and its row.
+
+    ``sees`` (list endpoints): for each caller, the names of the objects the list must hold, exactly.
+    ``returns``: the name of the object a successful response must be; defaults to the last
+    placeholder of GET/PATCH paths.
+    """
+
+    method: str
+    path: str
+    expected: Expect
+    body: BodyFactory | None = None
+    sees: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    returns: str | None = None
+
+    @property
+    def target(self) -> str | None:
+        if self.returns is not None:
+            return self.returns
+        if self.method in {"GET", "PATCH"} and self.path.endswith("}"):
+            return self.path.rsplit("{", 1)[1][:-1]
+        return None
+
+
+def sees(**by_caller: set[str]) -> dict[str, frozenset[str]]:
+    return {caller: frozenset(names) for caller, names in by_caller.items()}
+
+
+MEMBERS_A = {"membership_instructor", "membership_mentor", "membership_a"}
+ALL_USERS = {f"user_{name}" for name in CALLERS if name != "anonymous"}
+
+
+def add_outsider(ids: Ids) -> dict[str, Any]:
+    return {"user_id": ids["user_outsider"], "role": "learner"}
+
+
+def new_lesson(ids: Ids) -> dict[str, Any]:
+    return {"position": 3, "title": "Testing", "release_at": "2030-01-01T09:00:00Z"}
+
+
+# fmt: off
+CASES: list[Case] = [
+    # method   path                                       anon lrnr othr mntr inst admn outs
+    # -- programs: admins write; members read the programs of their cohorts
+    Case("GET",    "/programs",                    Expect(401, 200, 200, 200, 200, 200, 200),
+         sees=sees(learner={"program_a"}, other_learner={"program_b"}, mentor={"program_a"},
+                   instructor={"program_a"}, admin={"program_a", "program_b"}, outsider=set())),
+    Case("POST",   "/programs",                    Expect(401, 403, 403, 403, 403, 201, 403),
+         body=lambda ids: {"name": "Data Track", "slug": "data-track"}),
+    Case("GET",    "/programs/{program_a}",        Expect(401, 200, 404, 200, 200, 200, 404)),
+    Case("GET",    "/programs/{program_b}",        Expect(401, 404, 200, 404, 404, 200, 404)),
+    Case("PATCH",  "/programs/{program_a}",        Expect(401, 403, 404, 403, 403, 200, 404),
+         body=lambda ids: {"description": "changed"}),
+    Case("PATCH",  "/programs/{program_b}",        Expect(401, 404, 403, 404, 404, 200, 404),
+         body=lambda ids: {"description": "changed"}),
+    # program A still has cohort A: the admin passes authorization and meets the 409 business rule
+    Case("DELETE", "/programs/{program_a}",        Expect(401, 403, 404, 403, 403, 409, 404)),
+    Case("DELETE", "/programs/{empty_program}",    Expect(401, 404, 404, 404, 404, 204, 404)),
+    # -- cohorts: members read; instructors change; admins create and delete
+    Case("GET",    "/cohorts",                     Expect(401, 200, 200, 200, 200, 200, 200),
+         sees=sees(learner={"a"}, other_learner={"b"}, mentor={"a"}, instructor={"a"}, admin={"a", "b"},
+                   outsider=set())),
+    Case("POST",   "/cohorts",                     Expect(401, 403, 403, 403, 403, 201, 403),
+         body=lambda ids: {"program_id": ids["program_a"], "name": "Cohort C", "slug": "c",
+                           "starts_on": "2026-06-01", "ends_on": "2026-09-01"}),
+    Case("GET",    "/cohorts/{a}",                 Expect(401, 200, 404, 200, 200, 200, 404)),
+    Case("GET",    "/cohorts/{b}",                 Expect(401, 404, 200, 404, 404, 200, 404)),
+    Case("PATCH",  "/cohorts/{a}",                 Expect(401, 403, 404, 403, 200, 200, 404),
+         body=lambda ids: {"name": "Cohort A (renamed)"}),
+    Case("PATCH",  "/cohorts/{b}",                 Expect(401, 404, 403, 404, 404, 200, 404),
+         body=lambda ids: {"name": "Cohort B (renamed)"}),
+    Case("DELETE", "/cohorts/{a}",                 Expect(401, 403, 404, 403, 403, 204, 404)),
+    Case("DELETE", "/cohorts/{b}",                 Expect(401, 404, 403, 404, 404, 204, 404)),
+    # -- memberships: members read; instructors change; also when addressed by their own id (BOLA)
+    Case("GET",    "/cohorts/{a}/memberships",     Expect(401, 200, 404, 200, 200, 200, 404),
+         sees=sees(learner=MEMBERS_A, mentor=MEMBERS_A, instructor=MEMBERS_A, admin=MEMBERS_A)),
+    Case("GET",    "/cohorts/{b}/memberships",     Expect(401, 404, 200, 404, 404, 200, 404),
+         sees=sees(other_learner={"membership_b"}, admin={"membership_b"})),
+    Case("POST",   "/cohorts/{a}/memberships",     Expect(401, 403, 404, 403, 201, 201, 404),
+         body=add_outsider),
+    Case("POST",   "/cohorts/{b}/memberships",     Expect(401, 404, 403, 404, 404, 201, 404),
+         body=add_outsider),
+    Case("GET",    "/memberships/{membership_a}",  Expect(401, 200, 404, 200, 200, 200, 404)),
+    Case("GET",    "/memberships/{membership_b}",  Expect(401, 404, 200, 404, 404, 200, 404)),
+    Case("PATCH",  "/memberships/{membership_a}",  Expect(401, 403, 404, 403, 200, 200, 404),
+         body=lambda ids: {"role": "mentor"}),
+    Case("PATCH",  "/memberships/{membership_b}",  Expect(401, 404, 403, 404, 404, 200, 404),
+         body=lambda ids: {"role": "mentor"}),
+    Case("DELETE", "/memberships/{membership_a}",  Expect(401, 403, 404, 403, 204, 204, 404)),
+    Case("DELETE", "/memberships/{membership_b}",  Expect(401, 404, 403, 404, 404, 204, 404)),
+    # -- lessons: members read (learners: released only); instructors change; also by their own id (BOLA)
+    Case("GET",    "/cohorts/{a}/lessons",         Expect(401, 200, 404, 200, 200, 200, 404),
+         sees=sees(learner={"lesson_a"}, mentor={"lesson_a", "unreleased"},
+                   instructor={"lesson_a", "unreleased"}, admin={"lesson_a", "unreleased"})),
+    Case("GET",    "/cohorts/{b}/lessons",         Expect(401, 404, 200, 404, 404, 200, 404),
+         sees=sees(other_learner={"lesson_b"}, admin={"lesson_b"})),
+    Case("POST",   "/cohorts/{a}/lessons",         Expect(401, 403, 404, 403, 201, 201, 404),
+         body=new_lesson),
+    Case("POST",   "/cohorts/{b}/lessons",         Expect(401, 404, 403, 404, 404, 201, 404),
+         body=new_lesson),
+    Case("GET",    "/lessons/{lesson_a}",          Expect(401, 200, 404, 200, 200, 200, 404)),
+    Case("GET",    "/lessons/{unreleased}",        Expect(401, 404, 404, 200, 200, 200, 404)),
+    Case("GET",    "/lessons/{lesson_b}",          Expect(401, 404, 200, 404, 404, 200, 404)),
+    Case("PATCH",  "/lessons/{lesson_a}",          Expect(401, 403, 404, 403, 200, 200, 404),
+         body=lambda ids: {"title": "Intro (revised)"}),
+    Case("PATCH",  "/lessons/{unreleased}",        Expect(401, 404, 404, 403, 200, 200, 404),
+         body=lambda ids: {"title": "Later (revised)"}),
+    Case("PATCH",  "/lessons/{lesson_b}",          Expect(401, 404, 403, 404, 404, 200, 404),
+         body=lambda ids: {"title": "B intro (revised)"}),
+    Case("DELETE", "/lessons/{lesson_a}",          Expect(401, 403, 404, 403, 204, 204, 404)),
+    Case("DELETE", "/lessons/{unreleased}",        Expect(401, 404, 404, 403, 204, 204, 404)),
+    Case("DELETE", "/lessons/{lesson_b}",          Expect(401, 404, 403, 404, 404, 204, 404)),
+    # -- users: admins only
+    Case("GET",    "/users",                       Expect(401, 403, 403, 403, 403, 200, 403),
+         sees=sees(admin=ALL_USERS)),
+    Case("PATCH",  "/users/{user_outsider}",       Expect(401, 403, 403, 403, 403, 200, 403),
+         body=lambda ids: {"is_admin": True}),
+    # -- me: every signed-in caller, about themselves only
+    Case("GET",    "/me",                          Expect(401, 200, 200, 200, 200, 200, 200),
+         returns="me"),
+    Case("PATCH",  "/me",                          Expect(401, 200, 200, 200, 200, 200, 200),
+         body=lambda ids: {"name": "Renamed"}, returns="me"),
+    Case("GET",    "/me/tokens",                   Expect(401, 200, 200, 200, 200, 200, 200),
+         sees={caller: frozenset({"my_token"}) for caller in CALLERS}),
+    Case("POST",   "/me/tokens",                   Expect(401, 201, 201, 201, 201, 201, 201),
+         body=lambda ids: {"name": "ci"}),
+    Case("DELETE", "/me/tokens/{my_token}",        Expect(401, 204, 204, 204, 204, 204, 204)),
+    # someone else's token: not even an admin revokes it through /me
+    Case("DELETE", "/me/tokens/{token_admin}",     Expect(401, 404, 404, 404, 404, 204, 404)),
+]
+# fmt: on
+
+MATRIX = [
+    pytest.param(case, caller, id=f"{case.method} {case.path} as {caller}")
+    for case in CASES
+    for caller in CALLERS
+]
+
+
+@pytest.fixture
+async def targets(world: World, db: AsyncSession) -> dict[str, str]:
+    """Every nameable object of ``world`` (and each user's API token) by placeholder name."""
+    ids = {
+        "a": world.cohort_a.id,
+        "b": world.cohort_b.id,
+        "program_a": world.program_a.id,
+        "program_b": world.program_b.id,
+        "lesson_a": world.released_lesson.id,
+        "unreleased": world.unreleased_lesson.id,
+        "lesson_b": world.lesson_b.id,
+        "membership_a": world.memberships["learner"].id,
+        "membership_mentor": world.memberships["mentor"].id,
+        "membership_instructor": world.memberships["instructor"].id,
+        "membership_b": world.memberships["other_learner"].id,
+        **{f"user_{name}": user.id for name, user in world.users.items()},
+    }
+    login_of = {user.id: name for name, user in world.users.items()}
+    tokens = await db.execute(text("SELECT user_id, id FROM api_tokens"))
+    for user_id, token_id in tokens:
+        ids[f"token_{login_of[user_id]}"] = token_id
+    await db.commit()
+    return {name: str(value) for name, value in ids.items()}
+
+
+async def add_empty_program(db: AsyncSession) -> str:
+    """A program without cohorts: only admins can see it, and it can be deleted."""
+    program = Program(name="Empty", slug="empty")
+    db.add(program)
+    await db.commit()
+    return str(program.id)
+
+
+def ids_for(targets: Mapping[str, str], caller: str) -> dict[str, str]:
+    """``targets`` plus the caller-relative names ``me`` and ``my_token`` (random for anonymous)."""
+    unknown = str(uuid.uuid4())
+    return {
+        **targets,
+        "me": targets.get(f"user_{caller}", unknown),
+        "my_token": targets.get(f"token_{caller}", unknown),
+    }
+
+
+async def send(
+    client: AsyncTestClient[Litestar], case: Case, ids: Ids, headers: Mapping[str, str]
+) -> httpx.Response:
+    body = case.body(ids) if case.body else None
+    return await client.request(case.method, API + case.path.format(**ids), json=body, headers=dict(headers))
+
+
+async def snapshot(engine: AsyncEngine) -> list[str]:
+    """Every row of every domain table (minus the token ``last_used_at`` bookkeeping), sorted."""
+    rows: list[str] = []
+    async with engine.connect() as conn:
+        for table in STATE_TABLES:
+            result = await conn.execute(text(f"SELECT to_jsonb(t) - 'last_used_at' FROM {table} t"))  # noqa: S608
+            rows += sorted(f"{table} {json.dumps(row, sort_keys=True)}" for (row,) in result)
+    return rows
+
+
+def assert_error_body(response: httpx.Response, status: int) -> None:
+    body = response.json()
+    assert set(body) == {"status_code", "code", "detail"}, body
+    assert body["status_code"] == status
+    assert body["code"] == ERROR_CODES[status]
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+
+
+@pytest.mark.parametrize(("case", "caller"), MATRIX)
+async def test_authorization_matrix(
+    client: AsyncTestClient[Litestar],
+    world: World,
+    targets: dict[str, str],
+    db: AsyncSession,
+    engine: AsyncEngine,
+    case: Case,
+    caller: str,
+) -> None:
+    """Status as in the matrix; lists hold exactly what the caller may see; refused writes change nothing."""
+    if "{empty_program}" in case.path:
+        targets = {**targets, "empty_program": await add_empty_program(db)}
+    ids = ids_for(targets, caller)
+    expected = getattr(case.expected, caller)
+    before = await snapshot(engine) if case.method in WRITE_METHODS else None
+
+    response = await send(client, case, ids, world.headers[caller])
+
+    assert response.status_code == expected, response.text
+    if expected >= 400:
+        assert_error_body(response, expected)
+    if case.method in WRITE_METHODS:
+        after = await snapshot(engine)
+        if expected < 400:
+            assert after != before, "a successful write must change stored state"
+        else:
+            assert after == before, "a refused write must not change stored state"
+    if expected not in {200, 201}:
+        return
+    body = response.json()
+    if case.sees:
+        items = body["items"] if isinstance(body, dict) else body
+        assert {item["id"] for item in items} == {ids[name] for name in case.sees[caller]}
+        if isinstance(body, dict):
+            assert body["total"] == len(case.sees[caller])
+    if case.target is not None:
+        assert body["id"] == ids[case.target]
+    if case.body is not None:
+        sent = case.body(ids)
+        assert {key: body[key] for key in sent} == sent
+
+
+def test_matrix_covers_every_api_route(app: Litestar) -> None:
+    """Every (method, route) under /api/v1 has a row, and every row is a real route."""
+    routes = {
+        (method, re.sub(r"\{[^}]*\}", "{}", route.path))
+        for route in app.routes
+        if route.path.startswith(API)
+        for method in route.methods - {"OPTIONS", "HEAD"}
+    }
+    covered = {(case.method, re.sub(r"\{[^}]*\}", "{}", API + case.path)) for case in CASES}
+    assert covered == routes
+
+
+def test_matrix_rows_are_unique() -> None:
+    """No (method, path) is listed twice, so every test id names exactly one expectation."""
+    keys = [(case.method, case.path) for case in CASES]
+    assert len(keys) == len(set(keys))
+
+
+def test_every_caller_has_a_column(world: World) -> None:
+    """The matrix columns are exactly the callers the ``world`` fixture authenticates."""
+    assert set(Expect._fields) == set(CALLERS) == set(world.headers)
+
+
+HIDDEN = [
+    pytest.param(case, caller, id=f"{case.method} {case.path} as {caller}")
+    for case in CASES
+    for caller in ("learner", "other_learner", "outsider")
+    if getattr(case.expected, caller) == 404
+]
+
+
+@pytest.mark.parametrize(("case", "caller"), HIDDEN)
+async def test_hidden_objects_look_like_missing_ones(
+    client: AsyncTestClient[Litestar],
+    world: World,
+    targets: dict[str, str],
+    db: AsyncSession,
+    case: Case,
+    caller: str,
+) -> None:
+    """A 404 for an object the caller may not see is identical to the 404 for an id that does not exist."""
+    if "{empty_program}" in case.path:
+        targets = {**targets, "empty_program": await add_empty_program(db)}
+    ids = ids_for(targets, caller)
+    placeholder = re.findall(r"\{(\w+)\}", case.path)[-1]
+    missing = {**ids, placeholder: str(uuid.uuid4())}
+
+    hidden = await send(client, case, ids, world.headers[caller])
+    absent = await send(client, case, missing, world.headers[caller])
+
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.json() == absent.json()
+
+
+ERROR_EXAMPLES = [
+    pytest.param("anonymous", "GET", "/cohorts/{a}", 401, id="401 anonymous reads cohort A"),
+    pytest.param("learner", "PATCH", "/cohorts/{a}", 403, id="403 learner renames cohort A"),
+    pytest.param("learner", "GET", "/cohorts/{b}", 404, id="404 learner reads cohort B"),
+]
+
+
+@pytest.mark.parametrize(("caller", "method", "path", "status"), ERROR_EXAMPLES)
+async def test_error_bodies_have_one_shape(
+    client: AsyncTestClient[Litestar],
+    world: World,
+    targets: dict[str, str],
+    caller: str,
+    method: str,
+    path: str,
+    status: int,
+) -> None:
+    """401, 403 and 404 are JSON ``{"status_code", "code", "detail"}``; 401 also asks for a bearer token."""
+    body = {"name": "x"} if method == "PATCH" else None
+    response = await client.request(
+        method, API + path.format(**targets), json=body, headers=world.headers[caller]
+    )
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    assert_error_body(response, status)
+    if status == 401:
+        assert response.headers["www-authenticate"] == "Bearer"

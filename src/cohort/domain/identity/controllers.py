@@ -6,6 +6,7 @@ import secrets
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import msgspec
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, delete, get, patch, post
@@ -40,9 +41,10 @@ token_service = Provide(create_service_provider(ApiTokenService))
 
 
 def _me(user: User, actor: Actor) -> MeRead:
-    read = UserRead(**{f: getattr(user, f) for f in UserRead.__struct_fields__})
     memberships = [MembershipSummary(cohort_id=c, role=r.value) for c, r in sorted(actor.roles.items())]
-    return MeRead(**{f: getattr(read, f) for f in UserRead.__struct_fields__}, memberships=memberships)
+    return msgspec.structs.replace(
+        msgspec.convert(user, MeRead, from_attributes=True), memberships=memberships
+    )
 
 
 class GitHubAuthController(Controller):
@@ -119,8 +121,8 @@ class MeController(Controller):
         data: JSONBody[ApiTokenCreate],
     ) -> ApiTokenCreated:
         token, raw = await token_service.issue(actor.user_id, data.name, data.expires_in_days)
-        read = token_service.to_schema(token, schema_type=ApiTokenRead)
-        return ApiTokenCreated(**{f: getattr(read, f) for f in ApiTokenRead.__struct_fields__}, token=raw)
+        created = msgspec.convert(token, ApiTokenCreated, from_attributes=True)
+        return msgspec.structs.replace(created, token=raw)
 
     @delete("/tokens/{token_id:uuid}", summary="Revoke an API token", status_code=204)
     async def revoke_token(

@@ -15,6 +15,7 @@ from advanced_alchemy.exceptions import (
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError
 
 from cohort.errors import DomainError
 
@@ -69,14 +70,30 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, A
     return error_response(exc.status_code, exc.detail, extra=exc.extra, headers=exc.headers)
 
 
-def _repository(_: Request[Any, Any, Any], exc: RepositoryError) -> Response[dict[str, Any]]:
+def _repository(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[dict[str, Any]]:
+    if isinstance(exc.__cause__, DBAPIError) and _is_data_exception(exc.__cause__):
+        return _database(request, exc.__cause__)
     if isinstance(exc, NotFoundError):
         return error_response(404, "not found")
     if isinstance(exc, DuplicateKeyError):
         return error_response(409, "a record with the same unique value already exists")
     if isinstance(exc, ForeignKeyError | IntegrityError):
         return error_response(409, "the change conflicts with related records")
-    return _unexpected(_, exc)
+    return _unexpected(request, exc)
+
+
+def _is_data_exception(exc: DBAPIError) -> bool:
+    return str(getattr(exc.orig, "sqlstate", None) or "").startswith("22")
+
+
+def _database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    """PostgreSQL "data exception" errors (SQLSTATE class 22: NUL bytes in text, out-of-range
+    numbers, over-long strings) come from values the client sent, wherever they were sent."""
+    if _is_data_exception(exc):
+        return error_response(
+            400, "the request contains a value the database cannot store", code="invalid_request"
+        )
+    return _unexpected(request, exc)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -88,5 +105,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain,
     HTTPException: _http,
     RepositoryError: _repository,
+    DBAPIError: _database,
     Exception: _unexpected,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import structlog
 from advanced_alchemy.exceptions import (
     DuplicateKeyError,
@@ -14,6 +15,7 @@ from advanced_alchemy.exceptions import (
 )
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 
@@ -36,6 +38,40 @@ CODES_BY_STATUS = {
     502: "bad_gateway",
     503: "service_unavailable",
 }
+
+
+class ErrorBody(msgspec.Struct):
+    """The one error shape every endpoint answers with."""
+
+    status_code: int
+    code: str
+    detail: str
+    extra: list[dict[str, Any]] | None = None
+
+
+DESCRIPTIONS = {
+    401: "Not signed in, or the API token is invalid, expired or revoked",
+    403: "Visible to you, but you may not change it",
+    404: "Does not exist, or belongs to a cohort you are not a member of",
+    409: "Conflicts with existing data (duplicate slug, position or membership; dependent records)",
+    422: "Well-formed, but breaks a business rule",
+    502: "GitHub could not be reached or answered unexpectedly",
+}
+
+
+def documented_errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the error statuses a handler can answer with (400 is documented by Litestar)."""
+    return {
+        status: ResponseSpec(
+            data_container=ErrorBody, description=DESCRIPTIONS[status], generate_examples=False
+        )
+        for status in statuses
+    }
+
+
+READ_ERRORS = documented_errors(401, 404)
+WRITE_ERRORS = documented_errors(401, 403, 404, 409, 422)
+DELETE_ERRORS = documented_errors(401, 403, 404, 409)
 
 
 def error_response(

@@ -26,6 +26,7 @@ from cohort.domain.cohorts.schemas import (
 from cohort.domain.cohorts.services import CohortService, MembershipService, ProgramService
 from cohort.domain.listing import page_of
 from cohort.security.actor import Actor
+from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from cohort.web.params import Limit, Offset, Order, Search, list_params
 
 
@@ -34,7 +35,7 @@ class ProgramController(Controller):
     tags = ["programs"]
     dependencies = {"program_service": Provide(create_service_provider(ProgramService))}
 
-    @get("/", summary="List programs")
+    @get("/", summary="List programs", responses=READ_ERRORS)
     async def list_programs(
         self,
         actor: NamedDependency[Actor],
@@ -49,7 +50,7 @@ class ProgramController(Controller):
         items, total = await program_service.list_for(actor, params, search=search)
         return page_of(ProgramRead, items, total, params)
 
-    @post("/", summary="Create a program")
+    @post("/", summary="Create a program", responses=WRITE_ERRORS)
     async def create_program(
         self,
         actor: NamedDependency[Actor],
@@ -60,7 +61,7 @@ class ProgramController(Controller):
             await program_service.create_for(actor, data), schema_type=ProgramRead
         )
 
-    @get("/{program_id:uuid}", summary="Get a program")
+    @get("/{program_id:uuid}", summary="Get a program", responses=READ_ERRORS)
     async def get_program(
         self,
         actor: NamedDependency[Actor],
@@ -70,7 +71,7 @@ class ProgramController(Controller):
         program = await program_service.get_for(actor, program_id)
         return program_service.to_schema(program, schema_type=ProgramRead)
 
-    @patch("/{program_id:uuid}", summary="Update a program")
+    @patch("/{program_id:uuid}", summary="Update a program", responses=WRITE_ERRORS)
     async def update_program(
         self,
         actor: NamedDependency[Actor],
@@ -81,7 +82,12 @@ class ProgramController(Controller):
         program = await program_service.update_for(actor, program_id, data)
         return program_service.to_schema(program, schema_type=ProgramRead)
 
-    @delete("/{program_id:uuid}", summary="Delete a program without cohorts", status_code=204)
+    @delete(
+        "/{program_id:uuid}",
+        summary="Delete a program without cohorts",
+        status_code=204,
+        responses=DELETE_ERRORS,
+    )
     async def delete_program(
         self,
         actor: NamedDependency[Actor],
@@ -96,7 +102,7 @@ class CohortController(Controller):
     tags = ["cohorts"]
     dependencies = {"cohort_service": Provide(create_service_provider(CohortService))}
 
-    @get("/", summary="List cohorts I can see")
+    @get("/", summary="List cohorts I can see", responses=READ_ERRORS)
     async def list_cohorts(
         self,
         actor: NamedDependency[Actor],
@@ -115,7 +121,7 @@ class CohortController(Controller):
         )
         return page_of(CohortRead, items, total, params)
 
-    @post("/", summary="Create a cohort")
+    @post("/", summary="Create a cohort", responses=WRITE_ERRORS)
     async def create_cohort(
         self,
         actor: NamedDependency[Actor],
@@ -124,7 +130,7 @@ class CohortController(Controller):
     ) -> CohortRead:
         return cohort_service.to_schema(await cohort_service.create_for(actor, data), schema_type=CohortRead)
 
-    @get("/{cohort_id:uuid}", summary="Get a cohort")
+    @get("/{cohort_id:uuid}", summary="Get a cohort", responses=READ_ERRORS)
     async def get_cohort(
         self,
         actor: NamedDependency[Actor],
@@ -135,7 +141,7 @@ class CohortController(Controller):
             await cohort_service.get_for(actor, cohort_id), schema_type=CohortRead
         )
 
-    @patch("/{cohort_id:uuid}", summary="Update a cohort")
+    @patch("/{cohort_id:uuid}", summary="Update a cohort", responses=WRITE_ERRORS)
     async def update_cohort(
         self,
         actor: NamedDependency[Actor],
@@ -146,7 +152,12 @@ class CohortController(Controller):
         cohort = await cohort_service.update_for(actor, cohort_id, data)
         return cohort_service.to_schema(cohort, schema_type=CohortRead)
 
-    @delete("/{cohort_id:uuid}", summary="Delete a cohort and everything in it", status_code=204)
+    @delete(
+        "/{cohort_id:uuid}",
+        summary="Delete a cohort and everything in it",
+        status_code=204,
+        responses=DELETE_ERRORS,
+    )
     async def delete_cohort(
         self,
         actor: NamedDependency[Actor],
@@ -161,7 +172,7 @@ class MembershipController(Controller):
     tags = ["memberships"]
     dependencies = {"membership_service": Provide(create_service_provider(MembershipService))}
 
-    @get("/cohorts/{cohort_id:uuid}/memberships", summary="List a cohort's members")
+    @get("/cohorts/{cohort_id:uuid}/memberships", summary="List a cohort's members", responses=READ_ERRORS)
     async def list_memberships(
         self,
         actor: NamedDependency[Actor],
@@ -177,7 +188,7 @@ class MembershipController(Controller):
         items, total = await membership_service.list_for(actor, cohort_id, params, role=role)
         return page_of(MembershipRead, items, total, params)
 
-    @post("/cohorts/{cohort_id:uuid}/memberships", summary="Add someone to a cohort")
+    @post("/cohorts/{cohort_id:uuid}/memberships", summary="Add someone to a cohort", responses=WRITE_ERRORS)
     async def create_membership(
         self,
         actor: NamedDependency[Actor],
@@ -188,7 +199,7 @@ class MembershipController(Controller):
         membership = await membership_service.create_for(actor, cohort_id, data)
         return membership_service.to_schema(membership, schema_type=MembershipRead)
 
-    @get("/memberships/{membership_id:uuid}", summary="Get a membership")
+    @get("/memberships/{membership_id:uuid}", summary="Get a membership", responses=READ_ERRORS)
     async def get_membership(
         self,
         actor: NamedDependency[Actor],
@@ -198,7 +209,7 @@ class MembershipController(Controller):
         membership = await membership_service.get_for(actor, membership_id)
         return membership_service.to_schema(membership, schema_type=MembershipRead)
 
-    @patch("/memberships/{membership_id:uuid}", summary="Change a member's role")
+    @patch("/memberships/{membership_id:uuid}", summary="Change a member's role", responses=WRITE_ERRORS)
     async def update_membership(
         self,
         actor: NamedDependency[Actor],
@@ -209,7 +220,12 @@ class MembershipController(Controller):
         membership = await membership_service.update_for(actor, membership_id, data)
         return membership_service.to_schema(membership, schema_type=MembershipRead)
 
-    @delete("/memberships/{membership_id:uuid}", summary="Remove someone from a cohort", status_code=204)
+    @delete(
+        "/memberships/{membership_id:uuid}",
+        summary="Remove someone from a cohort",
+        status_code=204,
+        responses=DELETE_ERRORS,
+    )
     async def delete_membership(
         self,
         actor: NamedDependency[Actor],

@@ -32,6 +32,7 @@ from cohort.domain.listing import page_of
 from cohort.errors import NotAuthenticated
 from cohort.security.actor import Actor
 from cohort.security.authentication import SESSION_USER_KEY
+from cohort.web.errors import documented_errors
 from cohort.web.params import Limit, Offset, Order, Search, list_params
 
 OAUTH_STATE_KEY = "oauth_state"
@@ -54,13 +55,18 @@ class GitHubAuthController(Controller):
     tags = ["auth"]
     dependencies = {"user_service": user_service}
 
-    @get("/github/login", summary="Start GitHub sign-in")
+    @get("/github/login", summary="Start GitHub sign-in", status_code=302)
     async def login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Redirect:
         state = secrets.token_urlsafe(24)
         request.session[OAUTH_STATE_KEY] = state
         return Redirect(GitHubOAuth(settings).authorization_url(state))
 
-    @get("/github/callback", summary="Finish GitHub sign-in")
+    @get(
+        "/github/callback",
+        summary="Finish GitHub sign-in",
+        status_code=302,
+        responses=documented_errors(401, 502),
+    )
     async def callback(
         self,
         request: Request[Any, Any, Any],
@@ -93,11 +99,11 @@ class MeController(Controller):
     tags = ["me"]
     dependencies = {"user_service": user_service, "token_service": token_service}
 
-    @get("/", summary="Who am I")
+    @get("/", summary="Who am I", responses=documented_errors(401))
     async def me(self, actor: NamedDependency[Actor], user_service: NamedDependency[UserService]) -> MeRead:
         return _me(await user_service.get(actor.user_id), actor)
 
-    @patch("/", summary="Change my name or time zone")
+    @patch("/", summary="Change my name or time zone", responses=documented_errors(401, 422))
     async def update_me(
         self,
         actor: NamedDependency[Actor],
@@ -106,14 +112,16 @@ class MeController(Controller):
     ) -> MeRead:
         return _me(await user_service.update_profile(actor.user_id, data), actor)
 
-    @get("/tokens", summary="List my API tokens")
+    @get("/tokens", summary="List my API tokens", responses=documented_errors(401))
     async def list_tokens(
         self, actor: NamedDependency[Actor], token_service: NamedDependency[ApiTokenService]
     ) -> list[ApiTokenRead]:
         tokens = await token_service.list_for_user(actor.user_id)
         return token_service.to_schema(tokens, schema_type=ApiTokenRead).items  # type: ignore[return-value]
 
-    @post("/tokens", summary="Create an API token (the secret is shown once)")
+    @post(
+        "/tokens", summary="Create an API token (the secret is shown once)", responses=documented_errors(401)
+    )
     async def create_token(
         self,
         actor: NamedDependency[Actor],
@@ -124,7 +132,12 @@ class MeController(Controller):
         created = msgspec.convert(token, ApiTokenCreated, from_attributes=True)
         return msgspec.structs.replace(created, token=raw)
 
-    @delete("/tokens/{token_id:uuid}", summary="Revoke an API token", status_code=204)
+    @delete(
+        "/tokens/{token_id:uuid}",
+        summary="Revoke an API token",
+        status_code=204,
+        responses=documented_errors(401, 404),
+    )
     async def revoke_token(
         self,
         actor: NamedDependency[Actor],
@@ -141,7 +154,7 @@ class UserController(Controller):
     tags = ["users"]
     dependencies = {"user_service": user_service}
 
-    @get("/", summary="List users")
+    @get("/", summary="List users", responses=documented_errors(401, 403))
     async def list_users(
         self,
         actor: NamedDependency[Actor],
@@ -156,7 +169,11 @@ class UserController(Controller):
         items, total = await user_service.list_for(actor, params, search=search)
         return page_of(UserRead, items, total, params)
 
-    @patch("/{user_id:uuid}", summary="Grant or withdraw admin rights")
+    @patch(
+        "/{user_id:uuid}",
+        summary="Grant or withdraw admin rights",
+        responses=documented_errors(401, 403, 404),
+    )
     async def update_user(
         self,
         actor: NamedDependency[Actor],

@@ -97,7 +97,7 @@ class ApiTokenService(SQLAlchemyAsyncRepositoryService[ApiToken]):
         return token, raw
 
     async def list_for_user(self, user_id: UUID) -> Sequence[ApiToken]:
-        return await self.list(ApiToken.user_id == user_id, order_by=[("created_at", True)])
+        return await self.get_many(ApiToken.user_id == user_id, order_by=[("created_at", True)])
 
     async def revoke(self, user_id: UUID, token_id: UUID) -> ApiToken:
         token = await self.get_one_or_none(ApiToken.id == token_id, ApiToken.user_id == user_id)

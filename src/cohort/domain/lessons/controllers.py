@@ -15,6 +15,7 @@ from cohort.domain.lessons.schemas import LessonCreate, LessonRead, LessonUpdate
 from cohort.domain.lessons.services import LessonService
 from cohort.domain.listing import page_of
 from cohort.security.actor import Actor
+from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from cohort.web.params import Limit, Offset, Order, list_params
 
 
@@ -23,7 +24,11 @@ class LessonController(Controller):
     tags = ["lessons"]
     dependencies = {"lesson_service": Provide(create_service_provider(LessonService))}
 
-    @get("/cohorts/{cohort_id:uuid}/lessons", summary="List a cohort's lessons (learners: released only)")
+    @get(
+        "/cohorts/{cohort_id:uuid}/lessons",
+        summary="List a cohort's lessons (learners: released only)",
+        responses=READ_ERRORS,
+    )
     async def list_lessons(
         self,
         actor: NamedDependency[Actor],
@@ -39,7 +44,7 @@ class LessonController(Controller):
         items, total = await lesson_service.list_for(actor, cohort_id, params, released=released)
         return page_of(LessonRead, items, total, params)
 
-    @post("/cohorts/{cohort_id:uuid}/lessons", summary="Add a lesson")
+    @post("/cohorts/{cohort_id:uuid}/lessons", summary="Add a lesson", responses=WRITE_ERRORS)
     async def create_lesson(
         self,
         actor: NamedDependency[Actor],
@@ -50,7 +55,7 @@ class LessonController(Controller):
         lesson = await lesson_service.create_for(actor, cohort_id, data)
         return lesson_service.to_schema(lesson, schema_type=LessonRead)
 
-    @get("/lessons/{lesson_id:uuid}", summary="Get a lesson")
+    @get("/lessons/{lesson_id:uuid}", summary="Get a lesson", responses=READ_ERRORS)
     async def get_lesson(
         self,
         actor: NamedDependency[Actor],
@@ -61,7 +66,7 @@ class LessonController(Controller):
             await lesson_service.get_for(actor, lesson_id), schema_type=LessonRead
         )
 
-    @patch("/lessons/{lesson_id:uuid}", summary="Update a lesson")
+    @patch("/lessons/{lesson_id:uuid}", summary="Update a lesson", responses=WRITE_ERRORS)
     async def update_lesson(
         self,
         actor: NamedDependency[Actor],
@@ -72,7 +77,7 @@ class LessonController(Controller):
         lesson = await lesson_service.update_for(actor, lesson_id, data)
         return lesson_service.to_schema(lesson, schema_type=LessonRead)
 
-    @delete("/lessons/{lesson_id:uuid}", summary="Delete a lesson", status_code=204)
+    @delete("/lessons/{lesson_id:uuid}", summary="Delete a lesson", status_code=204, responses=DELETE_ERRORS)
     async def delete_lesson(
         self,
         actor: NamedDependency[Actor],

@@ -6,43 +6,20 @@ import base64
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.identity.models import User
 from tests.support.fake_github import FakeGitHub, GitHubAccount
+from tests.support.signin import Client, query_of, sign_in, start_login
 
-Client = AsyncTestClient[Litestar]
 COOKIE = "cohort_session"
 CALLBACK_URL = "http://testserver.local/auth/github/callback"
 TOKEN_PATH = "/login/oauth/access_token"
-
-
-def query_of(url: str) -> dict[str, str]:
-    """The single-valued query parameters of ``url``."""
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query, strict_parsing=True).items()}
-
-
-async def start_login(client: Client) -> str:
-    """Begin sign-in and return the ``state`` GitHub would echo back."""
-    response = await client.get("/auth/github/login", follow_redirects=False)
-    assert response.status_code in (302, 307), response.text
-    return query_of(response.headers["location"])["state"]
-
-
-async def sign_in(client: Client, fake_github: FakeGitHub, account: GitHubAccount) -> httpx.Response:
-    """The whole browser round trip; returns the callback response."""
-    state = await start_login(client)
-    code = fake_github.authorize(account)
-    return await client.get(
-        "/auth/github/callback", params={"code": code, "state": state}, follow_redirects=False
-    )
 
 
 async def users_with(db: AsyncSession, github_id: int) -> list[User]:

@@ -46,11 +46,9 @@ async def test_nul_in_json_body_is_rejected_and_nothing_is_stored(
     )
 
 
-async def test_nul_in_membership_login(client: AsyncTestClient[Litestar], world: World) -> None:
-    response = await client.post(
-        f"/api/v1/cohorts/{world.cohort_a.id}/memberships",
-        json={"role": "learner", "login": NUL},
-        headers=world.headers["instructor"],
-    )
+async def test_nul_in_profile_name(client: AsyncTestClient[Litestar], world: World) -> None:
+    response = await client.patch("/api/v1/me", json={"name": NUL}, headers=world.headers["learner"])
     assert response.status_code == 400
     assert_invalid(response.json())
+    me = await client.get("/api/v1/me", headers=world.headers["learner"])
+    assert me.json()["name"] == "Learner"

@@ -37,7 +37,7 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", advanced_alchemy.types.guid.GUID(length=16), nullable=False),
-        sa.Column("github_id", sa.BigInteger(), nullable=False),
+        sa.Column("github_id", sa.BigInteger(), nullable=True),
         sa.Column("login", sa.String(length=100), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=True),

@@ -9,6 +9,7 @@ from uuid import UUID
 import msgspec
 
 from cohort.domain.cohorts.models import CohortStatus, Role
+from cohort.domain.identity.schemas import GitHubLogin
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=100)]
@@ -74,6 +75,7 @@ class MemberUser(msgspec.Struct):
     name: str | None
     avatar_url: str | None
     time_zone: str
+    pending: bool
 
 
 class MembershipRead(msgspec.Struct):
@@ -86,11 +88,14 @@ class MembershipRead(msgspec.Struct):
 
 
 class MembershipCreate(msgspec.Struct, forbid_unknown_fields=True):
-    """Add a person by user id or by GitHub login (exactly one of the two)."""
+    """Add a person by user id or by GitHub login (exactly one of the two).
+
+    A login nobody has signed in with yet invites that person: they join on their first sign-in.
+    """
 
     role: Role
     user_id: UUID | None = None
-    login: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    login: GitHubLogin | None = None
 
 
 class MembershipUpdate(msgspec.Struct, forbid_unknown_fields=True):

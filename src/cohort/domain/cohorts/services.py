@@ -23,6 +23,7 @@ from cohort.domain.cohorts.schemas import (
 )
 from cohort.domain.common import apply_changes, ensure_time_zone
 from cohort.domain.identity.models import User
+from cohort.domain.identity.services import UserService
 from cohort.domain.listing import ListParams, list_and_count
 from cohort.errors import Conflict, NotFound, RuleViolation
 from cohort.security import policy
@@ -210,16 +211,15 @@ class MembershipService(SQLAlchemyAsyncRepositoryService[Membership]):
         await self.delete(membership.id)
 
     async def _resolve_user(self, data: MembershipCreate) -> User:
+        """By id (must exist) or by GitHub login (invited as a pending user if unknown)."""
         if (data.user_id is None) == (data.login is None):
             raise RuleViolation(
                 "give exactly one of user_id or login",
                 extra=[{"key": "user_id", "message": "exactly one of user_id, login is required"}],
             )
-        column = User.id == data.user_id if data.user_id is not None else User.login == data.login
-        user: User | None = (
-            await self.repository.session.execute(select(User).where(column))
-        ).scalar_one_or_none()
+        if data.login is not None:
+            return await UserService(session=self.repository.session).get_or_invite(data.login)
+        user: User | None = await self.repository.session.get(User, data.user_id)
         if user is None:
-            key = "user_id" if data.user_id is not None else "login"
-            raise RuleViolation("user does not exist", extra=[{"key": key, "message": "unknown user"}])
+            raise RuleViolation("user does not exist", extra=[{"key": "user_id", "message": "unknown user"}])
         return user

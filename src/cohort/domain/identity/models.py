@@ -12,11 +12,15 @@ from cohort.db import Base
 
 
 class User(Base):
-    """A person known through GitHub; ``is_admin`` grants global staff rights."""
+    """A person known through GitHub; ``is_admin`` grants global staff rights.
+
+    A user added to a cohort by GitHub login before ever signing in is *pending*: ``github_id`` is
+    empty until their first sign-in with that login claims the record.
+    """
 
     __tablename__ = "users"
 
-    github_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    github_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
     login: Mapped[str] = mapped_column(String(100), unique=True, index=True)
     name: Mapped[str | None] = mapped_column(String(255), default=None)
     email: Mapped[str | None] = mapped_column(String(320), default=None)
@@ -24,6 +28,11 @@ class User(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    @property
+    def pending(self) -> bool:
+        """Invited by login, not signed in yet."""
+        return self.github_id is None
 
 
 class ApiToken(Base):

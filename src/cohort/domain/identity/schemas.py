@@ -8,12 +8,20 @@ from uuid import UUID
 
 import msgspec
 
+GitHubLogin = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$",
+        description="A GitHub login (letters, digits, single hyphens; at most 39 characters).",
+        examples=["octocat"],
+    ),
+]
 TimeZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Africa/Lagos"])]
 
 
 class UserRead(msgspec.Struct):
     id: UUID
-    github_id: int
+    github_id: int | None
     login: str
     name: str | None
     email: str | None

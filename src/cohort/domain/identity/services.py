@@ -10,9 +10,10 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from cohort.domain.cohorts.models import Membership
 from cohort.domain.common import ensure_time_zone, utcnow
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.identity.schemas import GitHubProfile, ProfileUpdate
@@ -37,17 +38,55 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     repository_type = Repository
 
     async def sign_in_from_github(self, profile: GitHubProfile) -> User:
-        """Create the user on first sign-in, refresh GitHub-owned fields on later ones."""
+        """Find the user by GitHub id, else claim a pending invite for this login, else create one.
+
+        GitHub-owned fields (login, name, email, avatar) are refreshed on every sign-in.
+        """
         user = await self.get_one_or_none(User.github_id == profile.id)
+        holder = await self.find_by_login(profile.login)
+        if holder is not None and holder is not user:
+            if not holder.pending:
+                # Another account had this login before a rename on GitHub; its next sign-in corrects it.
+                holder.login = f"{holder.login}~{holder.github_id}"
+            elif user is None:
+                user = holder
+            else:
+                await self._merge_invite(holder, into=user)
+            await self.repository.session.flush()
         if user is None:
             user = User(github_id=profile.id, login=profile.login)
             self.repository.session.add(user)
+        user.github_id = profile.id
         user.login = profile.login
         user.name = profile.name or user.name
         user.email = profile.email or user.email
         user.avatar_url = profile.avatar_url
         user.last_login_at = utcnow()
         await self.repository.session.flush()
+        return user
+
+    async def _merge_invite(self, invite: User, *, into: User) -> None:
+        """Move a pending invite's memberships to the account signing in, then drop the invite."""
+        session = self.repository.session
+        already = select(Membership.cohort_id).where(Membership.user_id == into.id)
+        await session.execute(
+            update(Membership)
+            .where(Membership.user_id == invite.id, Membership.cohort_id.not_in(already))
+            .values(user_id=into.id)
+        )
+        await session.delete(invite)
+
+    async def find_by_login(self, login: str) -> User | None:
+        """GitHub logins are case-insensitive."""
+        return await self.get_one_or_none(func.lower(User.login) == login.lower())
+
+    async def get_or_invite(self, login: str) -> User:
+        """The user with this GitHub login, or a new pending one that their first sign-in will claim."""
+        user = await self.find_by_login(login)
+        if user is None:
+            user = User(login=login)
+            self.repository.session.add(user)
+            await self.repository.session.flush()
         return user
 
     async def list_for(

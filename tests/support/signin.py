@@ -1,0 +1,34 @@
+"""The browser side of GitHub sign-in, driven against the app and the fake GitHub server."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.support.fake_github import FakeGitHub, GitHubAccount
+
+Client = AsyncTestClient[Litestar]
+
+
+def query_of(url: str) -> dict[str, str]:
+    """The single-valued query parameters of ``url``."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query, strict_parsing=True).items()}
+
+
+async def start_login(client: Client) -> str:
+    """Begin sign-in and return the ``state`` GitHub would echo back."""
+    response = await client.get("/auth/github/login", follow_redirects=False)
+    assert response.status_code in (302, 307), response.text
+    return query_of(response.headers["location"])["state"]
+
+
+async def sign_in(client: Client, fake_github: FakeGitHub, account: GitHubAccount) -> httpx.Response:
+    """The whole browser round trip; returns the callback response."""
+    state = await start_login(client)
+    code = fake_github.authorize(account)
+    return await client.get(
+        "/auth/github/callback", params={"code": code, "state": state}, follow_redirects=False
+    )

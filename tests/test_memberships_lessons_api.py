@@ -362,3 +362,58 @@ async def test_learners_cannot_write_lessons(learner: Api, world: World, db: Asy
     )
     assert error["code"] == "permission_denied"
     assert await db.scalar(select(Lesson.id).where(Lesson.title == "Mine")) is None
+
+
+async def test_reorder_lessons_renumbers_in_the_given_order(
+    client: AsyncTestClient[Litestar], world: World, db: AsyncSession
+) -> None:
+    headers = world.headers["instructor"]
+    url = f"/api/v1/cohorts/{world.cohort_a.id}/lessons"
+    third = await client.post(
+        url, json={"position": 7, "title": "Third", "release_at": "2030-01-01T09:00:00Z"}, headers=headers
+    )
+    assert third.status_code == 201
+    new_order = [third.json()["id"], str(world.unreleased_lesson.id), str(world.released_lesson.id)]
+
+    response = await client.put(f"{url}/order", json={"lesson_ids": new_order}, headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert [(item["id"], item["position"]) for item in response.json()] == [
+        (lesson_id, position) for position, lesson_id in enumerate(new_order, start=1)
+    ]
+    listed = await client.get(url, params={"sort": "position"}, headers=headers)
+    assert [item["id"] for item in listed.json()["items"]] == new_order
+    rows = await db.execute(
+        select(Lesson.id, Lesson.position)
+        .where(Lesson.cohort_id == world.cohort_a.id)
+        .execution_options(populate_existing=True)
+    )
+    assert {str(lesson_id): position for lesson_id, position in rows} == {
+        lesson_id: position for position, lesson_id in enumerate(new_order, start=1)
+    }
+
+
+@pytest.mark.parametrize("which", ["missing", "duplicate", "foreign"])
+async def test_reorder_must_name_every_lesson_once(
+    client: AsyncTestClient[Litestar], world: World, db: AsyncSession, which: str
+) -> None:
+    a, b = str(world.released_lesson.id), str(world.unreleased_lesson.id)
+    lesson_ids = {
+        "missing": [a],
+        "duplicate": [a, b, a],
+        "foreign": [a, b, str(world.lesson_b.id)],
+    }[which]
+    response = await client.put(
+        f"/api/v1/cohorts/{world.cohort_a.id}/lessons/order",
+        json={"lesson_ids": lesson_ids},
+        headers=world.headers["instructor"],
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "rule_violation"
+    positions = await db.scalars(
+        select(Lesson.position)
+        .where(Lesson.cohort_id == world.cohort_a.id)
+        .order_by(Lesson.position)
+        .execution_options(populate_existing=True)
+    )
+    assert list(positions) == [1, 2]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
+import msgspec
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from cohort.domain.lessons.schemas import LessonCreate, LessonRead, LessonUpdate
+from cohort.domain.lessons.schemas import LessonCreate, LessonOrder, LessonRead, LessonUpdate
 from cohort.domain.lessons.services import LessonService
 from cohort.domain.listing import page_of
 from cohort.security.actor import Actor
@@ -54,6 +55,17 @@ class LessonController(Controller):
     ) -> LessonRead:
         lesson = await lesson_service.create_for(actor, cohort_id, data)
         return lesson_service.to_schema(lesson, schema_type=LessonRead)
+
+    @put("/cohorts/{cohort_id:uuid}/lessons/order", summary="Reorder all lessons", responses=WRITE_ERRORS)
+    async def reorder_lessons(
+        self,
+        actor: NamedDependency[Actor],
+        lesson_service: NamedDependency[LessonService],
+        cohort_id: FromPath[UUID],
+        data: JSONBody[LessonOrder],
+    ) -> list[LessonRead]:
+        lessons = await lesson_service.reorder_for(actor, cohort_id, data.lesson_ids)
+        return msgspec.convert(lessons, list[LessonRead], from_attributes=True)
 
     @get("/lessons/{lesson_id:uuid}", summary="Get a lesson", responses=READ_ERRORS)
     async def get_lesson(

@@ -43,3 +43,9 @@ class LessonUpdate(msgspec.Struct, forbid_unknown_fields=True):
     release_at: Annotated[datetime, msgspec.Meta(tz=True)] | msgspec.UnsetType = msgspec.UNSET
     body_markdown: Body | msgspec.UnsetType = msgspec.UNSET
     objectives: Objectives | msgspec.UnsetType = msgspec.UNSET
+
+
+class LessonOrder(msgspec.Struct, forbid_unknown_fields=True):
+    """Every lesson of the cohort, in the new order."""
+
+    lesson_ids: Annotated[list[UUID], msgspec.Meta(max_length=10_000)]

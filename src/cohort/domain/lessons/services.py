@@ -15,7 +15,7 @@ from cohort.domain.common import apply_changes, utcnow
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.lessons.schemas import LessonCreate, LessonUpdate
 from cohort.domain.listing import ListParams, list_and_count
-from cohort.errors import Conflict, NotFound
+from cohort.errors import Conflict, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
 
@@ -65,6 +65,30 @@ class LessonService(SQLAlchemyAsyncRepositoryService[Lesson]):
         lesson = await self.get_for(actor, lesson_id)
         policy.require_manage_cohort(actor, lesson.cohort_id, "lesson")
         await self.delete(lesson.id)
+
+    async def reorder_for(
+        self, actor: Actor, cohort_id: UUID, lesson_ids: Sequence[UUID]
+    ) -> Sequence[Lesson]:
+        """Renumber the cohort's lessons 1..n in the given order; the list must name each lesson once."""
+        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+        policy.require_manage_cohort(actor, cohort_id, "lesson")
+        lessons = {lesson.id: lesson for lesson in await self.get_many(Lesson.cohort_id == cohort_id)}
+        if len(lesson_ids) != len(set(lesson_ids)) or set(lesson_ids) != lessons.keys():
+            raise RuleViolation(
+                "lesson_ids must list every lesson of the cohort exactly once",
+                extra=[
+                    {"key": "lesson_ids", "message": f"expected the {len(lessons)} lessons of this cohort"}
+                ],
+            )
+        session = self.repository.session
+        # Two steps, so no intermediate state collides with the unique (cohort, position) constraint.
+        for lesson in lessons.values():
+            lesson.position = -lesson.position
+        await session.flush()
+        for position, lesson_id in enumerate(lesson_ids, start=1):
+            lessons[lesson_id].position = position
+        await session.flush()
+        return [lessons[lesson_id] for lesson_id in lesson_ids]
 
     async def _ensure_position_free(self, cohort_id: UUID, position: int) -> None:
         if await self.exists(Lesson.cohort_id == cohort_id, Lesson.position == position):

@@ -49,3 +49,18 @@ async def test_purge_stale_tokens_job_runs_on_the_worker(settings: Settings, db:
     db.expire_all()
     remaining = set((await db.scalars(select(ApiToken.name))).all())
     assert remaining == {"live", "recent"}
+
+
+async def test_idle_worker_stops_without_using_the_grace_period(settings: Settings) -> None:
+    """Stopping an idle worker must not wait out the (here one-minute) grace period for in-flight jobs."""
+    settings = dataclasses.replace(settings, worker_shutdown_grace_seconds=60)
+    queue = Queue.from_url(settings.redis_url, name=f"cohort-test-{uuid.uuid4().hex[:8]}")
+    worker = build_worker(settings, queue)
+    await queue.connect()
+    running = asyncio.create_task(worker.start())
+    try:
+        assert await queue.apply("purge_stale_tokens", timeout=20) == 0
+        await asyncio.wait_for(worker.stop(), timeout=15)
+        await asyncio.wait_for(running, timeout=5)
+    finally:
+        await queue.disconnect()

@@ -23,11 +23,27 @@ class JobContext(Context, total=False):
 log = structlog.get_logger("cohort.worker")
 
 
+class CohortWorker(Worker[JobContext]):
+    """SAQ's worker, stopping promptly when idle.
+
+    On stop, SAQ waits (up to the grace period) for all of its tasks, including upkeep loops that
+    sleep for up to a minute and dequeues that block forever. Here the upkeep loops are cancelled at
+    once and dequeues time out every second, so only jobs actually running use the grace period.
+    """
+
+    async def stop(self) -> None:
+        self.event.set()
+        for task in list(self.tasks):
+            if task.get_name() != "process":
+                task.cancel()
+        await super().stop()
+
+
 def build_queue(settings: Settings) -> Queue:
     return Queue.from_url(settings.redis_url, name=QUEUE_NAME)
 
 
-def build_worker(settings: Settings, queue: Queue | None = None) -> Worker[JobContext]:
+def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker:
     """A worker whose jobs get ``ctx["db"]``, a session factory on the service's database."""
     engine = create_async_engine(settings.database_url, pool_pre_ping=True)
 
@@ -39,7 +55,7 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> Worker[JobCo
         await engine.dispose()
         log.info("worker_stopped")
 
-    return Worker[JobContext](
+    return CohortWorker(
         queue or build_queue(settings),
         functions=[purge_stale_tokens],
         cron_jobs=[CronJob(purge_stale_tokens, cron="17 3 * * *")],
@@ -47,6 +63,7 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> Worker[JobCo
         shutdown=shutdown,
         concurrency=10,
         shutdown_grace_period_s=settings.worker_shutdown_grace_seconds,
+        dequeue_timeout=1.0,
     )
 
 

@@ -53,10 +53,7 @@ async def list_and_count(
     return items, total
 
 
-def page(items: Sequence[T], total: int, params: ListParams) -> OffsetPagination[T]:
-    return OffsetPagination(items=items, total=total, limit=params.limit, offset=params.offset)
-
-
 def page_of(schema: type[T], items: Sequence[Any], total: int, params: ListParams) -> OffsetPagination[T]:
     """Convert ORM rows to ``schema`` and wrap them in a page."""
-    return page(msgspec.convert(items, list[schema], from_attributes=True), total, params)  # type: ignore[valid-type]
+    converted = msgspec.convert(items, list[schema], from_attributes=True)  # type: ignore[valid-type]
+    return OffsetPagination(items=converted, total=total, limit=params.limit, offset=params.offset)

@@ -234,14 +234,18 @@ async def add_empty_program(db: AsyncSession) -> str:
     return str(program.id)
 
 
-def ids_for(targets: Mapping[str, str], caller: str) -> dict[str, str]:
-    """``targets`` plus the caller-relative names ``me`` and ``my_token`` (random for anonymous)."""
+async def ids_for(case: Case, targets: Mapping[str, str], caller: str, db: AsyncSession) -> dict[str, str]:
+    """``targets`` plus the caller-relative names ``me`` and ``my_token`` (random for anonymous),
+    and a fresh ``empty_program`` when the case needs one."""
     unknown = str(uuid.uuid4())
-    return {
+    ids = {
         **targets,
         "me": targets.get(f"user_{caller}", unknown),
         "my_token": targets.get(f"token_{caller}", unknown),
     }
+    if "{empty_program}" in case.path:
+        ids["empty_program"] = await add_empty_program(db)
+    return ids
 
 
 async def send(
@@ -281,9 +285,7 @@ async def test_authorization_matrix(
     caller: str,
 ) -> None:
     """Status as in the matrix; lists hold exactly what the caller may see; refused writes change nothing."""
-    if "{empty_program}" in case.path:
-        targets = {**targets, "empty_program": await add_empty_program(db)}
-    ids = ids_for(targets, caller)
+    ids = await ids_for(case, targets, caller, db)
     expected = getattr(case.expected, caller)
     before = await snapshot(engine) if case.method in WRITE_METHODS else None
 
@@ -354,9 +356,7 @@ async def test_hidden_objects_look_like_missing_ones(
     caller: str,
 ) -> None:
     """A 404 for an object the caller may not see is identical to the 404 for an id that does not exist."""
-    if "{empty_program}" in case.path:
-        targets = {**targets, "empty_program": await add_empty_program(db)}
-    ids = ids_for(targets, caller)
+    ids = await ids_for(case, targets, caller, db)
     placeholder = re.findall(r"\{(\w+)\}", case.path)[-1]
     missing = {**ids, placeholder: str(uuid.uuid4())}
 

@@ -66,29 +66,32 @@ class Settings:
     def from_env(cls) -> Settings:
         """Build settings from ``COHORT_*``-style environment variables."""
         load_dotenv(PROJECT_ROOT / ".env", override=False)
-        origins = _env("CORS_ALLOW_ORIGINS", "")
+        d = cls()  # the defaults, so each is stated once (on the fields above)
+        origins = _env("CORS_ALLOW_ORIGINS", ",".join(d.cors_allow_origins))
         return cls(
-            environment=_env("COHORT_ENV", "development"),
-            debug=_env_bool("COHORT_DEBUG", False),
-            database_url=_env("DATABASE_URL", DEFAULT_DATABASE_URL),
-            database_echo=_env_bool("DATABASE_ECHO", False),
-            database_pool_size=_env_int("DATABASE_POOL_SIZE", 10),
-            redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
-            secret_key=_env("SECRET_KEY", DEV_SECRET_KEY),
-            session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", False),
-            session_max_age_seconds=_env_int("SESSION_MAX_AGE_SECONDS", 14 * 24 * 3600),
-            public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-            post_login_redirect=_env("POST_LOGIN_REDIRECT", "/api/v1/me"),
-            github_client_id=_env("GITHUB_CLIENT_ID", "cohort-dev"),
-            github_client_secret=_env("GITHUB_CLIENT_SECRET", "cohort-dev-secret"),
-            github_oauth_base_url=_env("GITHUB_OAUTH_BASE_URL", "https://github.com"),
-            github_api_base_url=_env("GITHUB_API_BASE_URL", "https://api.github.com"),
+            environment=_env("COHORT_ENV", d.environment),
+            debug=_env_bool("COHORT_DEBUG", d.debug),
+            database_url=_env("DATABASE_URL", d.database_url),
+            database_echo=_env_bool("DATABASE_ECHO", d.database_echo),
+            database_pool_size=_env_int("DATABASE_POOL_SIZE", d.database_pool_size),
+            redis_url=_env("REDIS_URL", d.redis_url),
+            secret_key=_env("SECRET_KEY", d.secret_key),
+            session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", d.session_cookie_secure),
+            session_max_age_seconds=_env_int("SESSION_MAX_AGE_SECONDS", d.session_max_age_seconds),
+            public_base_url=_env("PUBLIC_BASE_URL", d.public_base_url),
+            post_login_redirect=_env("POST_LOGIN_REDIRECT", d.post_login_redirect),
+            github_client_id=_env("GITHUB_CLIENT_ID", d.github_client_id),
+            github_client_secret=_env("GITHUB_CLIENT_SECRET", d.github_client_secret),
+            github_oauth_base_url=_env("GITHUB_OAUTH_BASE_URL", d.github_oauth_base_url),
+            github_api_base_url=_env("GITHUB_API_BASE_URL", d.github_api_base_url),
             cors_allow_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
-            worker_shutdown_grace_seconds=_env_int("WORKER_SHUTDOWN_GRACE_SECONDS", 20),
-            log_level=_env("LOG_LEVEL", "INFO").upper(),
-            log_json=_env_bool("LOG_JSON", True),
-            host=_env("HOST", "127.0.0.1"),
-            port=_env_int("PORT", 8000),
+            worker_shutdown_grace_seconds=_env_int(
+                "WORKER_SHUTDOWN_GRACE_SECONDS", d.worker_shutdown_grace_seconds
+            ),
+            log_level=_env("LOG_LEVEL", d.log_level).upper(),
+            log_json=_env_bool("LOG_JSON", d.log_json),
+            host=_env("HOST", d.host),
+            port=_env_int("PORT", d.port),
         )
 
     def validate(self) -> None:

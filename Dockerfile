@@ -10,20 +10,20 @@ COPY requirements.lock ./
 RUN pip install -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY migrations ./migrations
+COPY emails ./emails
+# The wheel bundles migrations/ and emails/ inside the package (see pyproject.toml).
 RUN pip install --no-deps .
 
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    COHORT_MIGRATIONS_DIR=/app/migrations \
     HOST=0.0.0.0 \
     PORT=8000
 RUN groupadd --system cohort && useradd --system --gid cohort --home-dir /app --shell /usr/sbin/nologin cohort
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
-COPY --chown=cohort:cohort migrations ./migrations
-COPY --chown=cohort:cohort emails ./emails
 USER cohort
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \

@@ -22,10 +22,12 @@ from cohort import migrate
 from cohort.app import create_app
 from cohort.config import Settings
 from cohort.db import build_alchemy_config
-from cohort.domain.cohorts.models import Cohort, Membership, Program, Role
+from cohort.domain.cohorts.models import Cohort, Membership, Program
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import ApiTokenService
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.roles import Role
+from cohort.security.actor import Actor
 
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 
@@ -59,7 +61,8 @@ async def seed(settings: Settings, lessons: int) -> tuple[uuid.UUID, str]:
             )
             for i in range(lessons)
         )
-        _, token = await ApiTokenService(session=session).issue(user.id, "bench", 1)
+        owner = Actor(user_id=user.id, login=user.login)
+        _, token = await ApiTokenService(session=session).issue(owner, "bench", 1)
     await config.get_engine().dispose()
     return cohort.id, token
 

@@ -9,15 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.identity.models import ApiToken, User
-from tests.conftest import bearer, make_user
+from tests.support.db import count_rows
+from tests.support.rest import Client, assert_error
+from tests.support.world import bearer, make_user
 
-Client = AsyncTestClient[Litestar]
 TOKENS = "/api/v1/me/tokens"
 
 
@@ -48,9 +47,7 @@ def auth(raw: str) -> dict[str, str]:
 
 
 def assert_unauthenticated(response: httpx.Response) -> None:
-    assert response.status_code == 401, response.text
-    body = response.json()
-    assert (body["status_code"], body["code"]) == (401, "not_authenticated")
+    assert_error(response, 401, "not_authenticated")
     assert response.headers["www-authenticate"] == "Bearer"
 
 
@@ -241,13 +238,11 @@ async def test_invalid_create_request_is_rejected(
     response = await client.post(TOKENS, json=body, headers=headers)
 
     assert response.status_code == 400, response.text
-    error = response.json()
-    assert (error["status_code"], error["code"]) == (400, "invalid_request")
+    error = assert_error(response, 400, "invalid_request")
     assert error["extra"], "validation errors must say which field is wrong"
     assert any(e["key"] == field or f"`{field}`" in e["message"] for e in error["extra"]), error["extra"]
     assert all(e["source"] == "body" for e in error["extra"])
-    count = select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id)
-    assert (await db.execute(count)).scalar_one() == 1, "only the fixture token exists"
+    assert await count_rows(db, ApiToken, ApiToken.user_id == user.id) == 1, "only the fixture token exists"
 
 
 @pytest.mark.parametrize(
@@ -267,7 +262,7 @@ async def test_anonymous_requests_are_rejected(
     response = await client.request(method, path, json=body)
 
     assert_unauthenticated(response)
-    assert (await db.execute(select(func.count()).select_from(ApiToken))).scalar_one() == 0
+    assert await count_rows(db, ApiToken) == 0
 
 
 async def test_use_records_last_used_at(client: Client, db: AsyncSession) -> None:

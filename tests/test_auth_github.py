@@ -5,17 +5,17 @@ from __future__ import annotations
 import base64
 import time
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.identity.models import User
+from tests.support.db import count_rows
 from tests.support.fake_github import FakeGitHub, GitHubAccount
-from tests.support.signin import Client, query_of, sign_in, start_login
+from tests.support.rest import Client, assert_error
+from tests.support.signin import query_of, sign_in, start_login
 
 COOKIE = "cohort_session"
 CALLBACK_URL = "http://testserver.local/auth/github/callback"
@@ -29,21 +29,8 @@ async def users_with(db: AsyncSession, github_id: int) -> list[User]:
     return list(result.scalars())
 
 
-async def user_count(db: AsyncSession) -> int:
-    return (await db.execute(select(func.count()).select_from(User))).scalar_one()
-
-
 def token_exchanges(fake_github: FakeGitHub) -> list[dict[str, list[str]]]:
     return [form for method, path, form in fake_github.requests if (method, path) == ("POST", TOKEN_PATH)]
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert body["status_code"] == status
-    assert body["code"] == code
-    assert body["detail"]
-    return body
 
 
 async def test_login_redirects_to_github_with_state_in_a_safe_cookie(
@@ -123,7 +110,7 @@ async def test_wrong_state_is_rejected_before_talking_to_github(
     assert_error(response, 401, "not_authenticated")
     assert token_exchanges(fake_github) == []
     assert code in fake_github.codes
-    assert await user_count(db) == 0
+    assert await count_rows(db, User) == 0
 
 
 async def test_callback_without_a_prior_login_is_rejected(
@@ -138,7 +125,7 @@ async def test_callback_without_a_prior_login_is_rejected(
 
     assert_error(response, 401, "not_authenticated")
     assert token_exchanges(fake_github) == []
-    assert await user_count(db) == 0
+    assert await count_rows(db, User) == 0
 
 
 async def test_callback_without_state_param_is_a_bad_request(
@@ -152,7 +139,7 @@ async def test_callback_without_state_param_is_a_bad_request(
     body = assert_error(response, 400, "invalid_request")
     assert "'state'" in body["detail"]
     assert token_exchanges(fake_github) == []
-    assert await user_count(db) == 0
+    assert await count_rows(db, User) == 0
 
 
 async def test_private_email_comes_from_primary_verified_address(
@@ -214,7 +201,7 @@ async def test_second_sign_in_updates_the_same_user(
     assert renamed.email == "a@x.io", "an email GitHub no longer shows is kept"
     assert renamed.last_login_at is not None
     assert renamed.last_login_at > first_login_at
-    assert await user_count(db) == 1
+    assert await count_rows(db, User) == 1
     me = await client.get("/api/v1/me")
     assert (me.json()["id"], me.json()["login"]) == (str(original.id), "new-login")
 
@@ -229,7 +216,7 @@ async def test_unknown_code_fails_sign_in(client: Client, fake_github: FakeGitHu
 
     assert_error(response, 400, "github_sign_in_failed")
     assert len(token_exchanges(fake_github)) == 1
-    assert await user_count(db) == 0
+    assert await count_rows(db, User) == 0
     assert (await client.get("/api/v1/me")).status_code == 401
 
 
@@ -250,7 +237,7 @@ async def test_already_used_code_fails_sign_in(
     )
 
     assert_error(again, 400, "github_sign_in_failed")
-    assert await user_count(db) == 1
+    assert await count_rows(db, User) == 1
 
 
 async def test_user_denying_access_fails_sign_in(
@@ -268,7 +255,7 @@ async def test_user_denying_access_fails_sign_in(
     body = assert_error(response, 400, "github_sign_in_failed")
     assert "access_denied" in body["detail"]
     assert fake_github.requests == []
-    assert await user_count(db) == 0
+    assert await count_rows(db, User) == 0
 
 
 async def test_state_is_one_time(client: Client, fake_github: FakeGitHub, db: AsyncSession) -> None:

@@ -18,18 +18,16 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cohort.domain.cohorts.models import Program
-from tests.conftest import World
+from tests.support.db import all_tables
+from tests.support.rest import Client, assert_error
+from tests.support.world import CALLERS, World
 
 API = "/api/v1"
-CALLERS = ("anonymous", "learner", "other_learner", "mentor", "instructor", "admin", "outsider")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ERROR_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found", 409: "conflict"}
-STATE_TABLES = ("programs", "cohorts", "memberships", "lessons", "users", "api_tokens")
 
 
 class Expect(NamedTuple):
@@ -248,9 +246,7 @@ async def ids_for(case: Case, targets: Mapping[str, str], caller: str, db: Async
     return ids
 
 
-async def send(
-    client: AsyncTestClient[Litestar], case: Case, ids: Ids, headers: Mapping[str, str]
-) -> httpx.Response:
+async def send(client: Client, case: Case, ids: Ids, headers: Mapping[str, str]) -> httpx.Response:
     body = case.body(ids) if case.body else None
     return await client.request(case.method, API + case.path.format(**ids), json=body, headers=dict(headers))
 
@@ -259,24 +255,15 @@ async def snapshot(engine: AsyncEngine) -> list[str]:
     """Every row of every domain table (minus the token ``last_used_at`` bookkeeping), sorted."""
     rows: list[str] = []
     async with engine.connect() as conn:
-        for table in STATE_TABLES:
+        for table in all_tables():
             result = await conn.execute(text(f"SELECT to_jsonb(t) - 'last_used_at' FROM {table} t"))  # noqa: S608
             rows += sorted(f"{table} {json.dumps(row, sort_keys=True)}" for (row,) in result)
     return rows
 
 
-def assert_error_body(response: httpx.Response, status: int) -> None:
-    body = response.json()
-    assert set(body) == {"status_code", "code", "detail"}, body
-    assert body["status_code"] == status
-    assert body["code"] == ERROR_CODES[status]
-    assert isinstance(body["detail"], str)
-    assert body["detail"]
-
-
 @pytest.mark.parametrize(("case", "caller"), MATRIX)
 async def test_authorization_matrix(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     world: World,
     targets: dict[str, str],
     db: AsyncSession,
@@ -293,7 +280,7 @@ async def test_authorization_matrix(
 
     assert response.status_code == expected, response.text
     if expected >= 400:
-        assert_error_body(response, expected)
+        assert_error(response, expected)
     if case.method in WRITE_METHODS:
         after = await snapshot(engine)
         if expected < 400:
@@ -348,7 +335,7 @@ HIDDEN = [
 
 @pytest.mark.parametrize(("case", "caller"), HIDDEN)
 async def test_hidden_objects_look_like_missing_ones(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     world: World,
     targets: dict[str, str],
     db: AsyncSession,
@@ -376,7 +363,7 @@ ERROR_EXAMPLES = [
 
 @pytest.mark.parametrize(("caller", "method", "path", "status"), ERROR_EXAMPLES)
 async def test_error_bodies_have_one_shape(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     world: World,
     targets: dict[str, str],
     caller: str,
@@ -391,6 +378,6 @@ async def test_error_bodies_have_one_shape(
     )
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/json")
-    assert_error_body(response, status)
+    assert_error(response, status)
     if status == 401:
         assert response.headers["www-authenticate"] == "Bearer"

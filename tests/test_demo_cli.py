@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.db import Base
 from cohort.demo import DEMO_PROGRAM_SLUG, LESSONS, PEOPLE
-from cohort.domain.cohorts.models import Cohort, Membership, Program, Role
+from cohort.domain.cohorts.models import Cohort, Membership, Program
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import TOKEN_PREFIX
-from tests.conftest import TABLES, run_cli
+from cohort.domain.roles import Role
+from tests.support.db import all_tables, count_rows, run_cli
+from tests.support.rest import Client
 
 
 async def row_counts(db: AsyncSession) -> dict[str, int]:
     tables = Base.metadata.tables
-    return {t: int(await db.scalar(select(func.count()).select_from(tables[t])) or 0) for t in TABLES}
+    return {t: await count_rows(db, tables[t]) for t in all_tables()}
 
 
 def demo_token(stdout: str) -> str:
@@ -27,7 +27,7 @@ def demo_token(stdout: str) -> str:
 
 
 async def test_demo_loads_once_and_its_token_signs_in_the_admin(
-    client: AsyncTestClient[Litestar], db: AsyncSession, database_url: str
+    client: Client, db: AsyncSession, database_url: str
 ) -> None:
     assert set((await row_counts(db)).values()) == {0}
 
@@ -38,11 +38,8 @@ async def test_demo_loads_once_and_its_token_signs_in_the_admin(
     counts = await row_counts(db)
     assert counts["users"] == len(PEOPLE)
     assert counts["api_tokens"] == 1
-    assert (
-        await db.scalar(select(func.count()).select_from(Program).where(Program.slug == DEMO_PROGRAM_SLUG))
-        == 1
-    )
-    cohorts = await db.scalar(select(func.count()).select_from(Cohort))
+    assert await count_rows(db, Program, Program.slug == DEMO_PROGRAM_SLUG) == 1
+    cohorts = await count_rows(db, Cohort)
     assert cohorts
     assert counts["lessons"] == cohorts * len(LESSONS)
     staffed = await db.scalar(

@@ -13,7 +13,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 
 from cohort.app import create_app
 from cohort.config import Settings
-from tests.conftest import World
+from tests.support.world import World
 
 EXAMPLES_PER_OPERATION = 20
 

@@ -1,29 +1,28 @@
 from __future__ import annotations
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
+from tests.support.rest import Client
 
 
-async def test_health_is_public(client: AsyncTestClient[Litestar]) -> None:
+async def test_health_is_public(client: Client) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-async def test_ready_checks_the_database(client: AsyncTestClient[Litestar]) -> None:
+async def test_ready_checks_the_database(client: Client) -> None:
     response = await client.get("/ready")
     assert response.status_code == 200
     assert response.json() == {"status": "ready", "database": "ok"}
 
 
-async def test_request_id_is_echoed_or_generated(client: AsyncTestClient[Litestar]) -> None:
+async def test_request_id_is_echoed_or_generated(client: Client) -> None:
     echoed = await client.get("/health", headers={"X-Request-ID": "abc-123"})
     assert echoed.headers["x-request-id"] == "abc-123"
     generated = await client.get("/health", headers={"X-Request-ID": "bad id with spaces"})
     assert len(generated.headers["x-request-id"]) == 32
 
 
-async def test_world_fixture_authenticates_every_role(client: AsyncTestClient[Litestar], world) -> None:  # type: ignore[no-untyped-def]
+async def test_world_fixture_authenticates_every_role(client: Client, world) -> None:  # type: ignore[no-untyped-def]
     me = await client.get("/api/v1/me", headers=world.headers["learner"])
     assert me.status_code == 200
     body = me.json()

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cohort.domain.cohorts.models import Membership, Role
+from cohort.domain.cohorts.models import Membership
 from cohort.domain.identity.models import User
-from tests.conftest import World, make_user
+from cohort.domain.roles import Role
+from tests.support.db import count_rows
 from tests.support.fake_github import FakeGitHub, GitHubAccount
+from tests.support.rest import Client
 from tests.support.signin import sign_in
-
-Client = AsyncTestClient[Litestar]
+from tests.support.world import World, make_user
 
 
 def members_url(world: World) -> str:
@@ -49,13 +48,13 @@ async def test_unknown_login_creates_a_pending_member(client: Client, world: Wor
 
 
 async def test_known_login_matches_case_insensitively(client: Client, world: World, db: AsyncSession) -> None:
-    before = await db.scalar(select(func.count()).select_from(User))
+    before = await count_rows(db, User)
     body = await invite(client, world, "OUTSIDER", role="mentor")
     user = body["user"]
     assert isinstance(user, dict)
     assert user["id"] == str(world.users["outsider"].id)
     assert user["pending"] is False
-    assert await db.scalar(select(func.count()).select_from(User)) == before
+    assert await count_rows(db, User) == before
 
 
 @pytest.mark.parametrize("login", ["bad login", "-leading", "trailing-", "double--hyphen", "x" * 40, "émile"])

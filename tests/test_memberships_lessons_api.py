@@ -6,25 +6,24 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cohort.domain.cohorts.models import Membership, Role
+from cohort.domain.cohorts.models import Membership
 from cohort.domain.identity.models import User
 from cohort.domain.lessons.models import Lesson
-from tests.conftest import World
-from tests.support.rest import Api, names_field
+from cohort.domain.roles import Role
+from tests.support.rest import Api, Client, names_field
+from tests.support.world import World
 
 
 @pytest.fixture
-def instructor(client: AsyncTestClient[Litestar], world: World) -> Api:
+def instructor(client: Client, world: World) -> Api:
     return Api(client, world.headers["instructor"])
 
 
 @pytest.fixture
-def learner(client: AsyncTestClient[Litestar], world: World) -> Api:
+def learner(client: Client, world: World) -> Api:
     return Api(client, world.headers["learner"])
 
 
@@ -365,7 +364,7 @@ async def test_learners_cannot_write_lessons(learner: Api, world: World, db: Asy
 
 
 async def test_reorder_lessons_renumbers_in_the_given_order(
-    client: AsyncTestClient[Litestar], world: World, db: AsyncSession
+    client: Client, world: World, db: AsyncSession
 ) -> None:
     headers = world.headers["instructor"]
     url = f"/api/v1/cohorts/{world.cohort_a.id}/lessons"
@@ -395,7 +394,7 @@ async def test_reorder_lessons_renumbers_in_the_given_order(
 
 @pytest.mark.parametrize("which", ["missing", "duplicate", "foreign"])
 async def test_reorder_must_name_every_lesson_once(
-    client: AsyncTestClient[Litestar], world: World, db: AsyncSession, which: str
+    client: Client, world: World, db: AsyncSession, which: str
 ) -> None:
     a, b = str(world.released_lesson.id), str(world.unreleased_lesson.id)
     lesson_ids = {

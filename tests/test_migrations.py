@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import cohort.domain.models  # noqa: F401  (registers every table on the metadata)
 from cohort.db import Base
 from cohort.migrate import alembic_config, drop_database
-from tests.conftest import SERVER_URL, run_cli
+from tests.support.db import SERVER_URL, run_cli
 
 APP_TABLES = frozenset(Base.metadata.tables)
 VERSION_TABLE = "alembic_version"

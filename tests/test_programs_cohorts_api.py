@@ -7,27 +7,22 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.lessons.models import Lesson
-from tests.conftest import World
-from tests.support.rest import Api, names_field
+from tests.support.db import count_rows
+from tests.support.rest import Api, Client, names_field
+from tests.support.world import World
 
 PROGRAMS = "/api/v1/programs"
 COHORTS = "/api/v1/cohorts"
 
 
 @pytest.fixture
-def admin(client: AsyncTestClient[Litestar], world: World) -> Api:
+def admin(client: Client, world: World) -> Api:
     return Api(client, world.headers["admin"])
-
-
-async def count_rows(db: AsyncSession, model: type[Any], *where: Any) -> int:
-    return int(await db.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 def cohort_body(program_id: UUID, slug: str, **overrides: Any) -> dict[str, Any]:
@@ -164,7 +159,7 @@ async def test_cohort_create_get_patch_delete_round_trip(admin: Api, world: Worl
     assert (await admin.expect(404, "GET", f"{COHORTS}/{cohort_id}"))["code"] == "not_found"
 
 
-async def test_instructor_can_update_own_cohort(client: AsyncTestClient[Litestar], world: World) -> None:
+async def test_instructor_can_update_own_cohort(client: Client, world: World) -> None:
     instructor = Api(client, world.headers["instructor"])
     body = await instructor.expect(200, "PATCH", f"{COHORTS}/{world.cohort_a.id}", json={"name": "Renamed"})
     assert body["name"] == "Renamed"

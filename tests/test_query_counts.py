@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cohort.domain.cohorts.models import Cohort, Membership, Program, Role
+from cohort.domain.cohorts.models import Cohort, Membership, Program
 from cohort.domain.lessons.models import Lesson
-from tests.conftest import QueryCounter, World, make_user
+from cohort.domain.roles import Role
+from tests.support.db import QueryCounter
+from tests.support.rest import Client
+from tests.support.world import World, make_user
 
 QUERY_BUDGET = 5
 """Authentication (token, roles) + an optional visibility check + one list query, with room for one more."""
@@ -80,7 +81,7 @@ CASES = [
 
 @pytest.mark.parametrize(("url", "who", "seed"), CASES)
 async def test_list_query_count_does_not_grow_with_rows(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     db: AsyncSession,
     world: World,
     count_queries: Callable[[], QueryCounter],

@@ -16,7 +16,7 @@ from cohort.domain.common import utcnow
 from cohort.domain.identity.models import ApiToken
 from cohort.domain.identity.services import ApiTokenService
 from cohort.worker import build_worker
-from tests.conftest import make_user
+from tests.support.world import actor_of, make_user
 
 
 async def test_purge_stale_tokens_job_runs_on_the_worker(settings: Settings, db: AsyncSession) -> None:
@@ -24,10 +24,10 @@ async def test_purge_stale_tokens_job_runs_on_the_worker(settings: Settings, db:
     settings = dataclasses.replace(settings, worker_shutdown_grace_seconds=1)
     user = await make_user(db, "token-owner")
     tokens = ApiTokenService(session=db)
-    await tokens.issue(user.id, "live", 30)
-    recently_revoked, _ = await tokens.issue(user.id, "recent", 30)
-    long_revoked, _ = await tokens.issue(user.id, "old-revoked", 30)
-    long_expired, _ = await tokens.issue(user.id, "old-expired", 30)
+    await tokens.issue(actor_of(user), "live", 30)
+    recently_revoked, _ = await tokens.issue(actor_of(user), "recent", 30)
+    long_revoked, _ = await tokens.issue(actor_of(user), "old-revoked", 30)
+    long_expired, _ = await tokens.issue(actor_of(user), "old-expired", 30)
     now = utcnow()
     recently_revoked.revoked_at = now - timedelta(days=2)
     long_revoked.revoked_at = now - timedelta(days=31)
@@ -39,7 +39,7 @@ async def test_purge_stale_tokens_job_runs_on_the_worker(settings: Settings, db:
     await queue.connect()
     running = asyncio.create_task(worker.start())
     try:
-        removed = await queue.apply("purge_stale_tokens", timeout=20)
+        removed = await queue.apply("identity.purge_stale_tokens", timeout=20)
     finally:
         await worker.stop()
         await running
@@ -59,7 +59,7 @@ async def test_idle_worker_stops_without_using_the_grace_period(settings: Settin
     await queue.connect()
     running = asyncio.create_task(worker.start())
     try:
-        assert await queue.apply("purge_stale_tokens", timeout=20) == 0
+        assert await queue.apply("identity.purge_stale_tokens", timeout=20) == 0
         await asyncio.wait_for(worker.stop(), timeout=15)
         await asyncio.wait_for(running, timeout=5)
     finally:

@@ -16,10 +16,11 @@ from cohort import __version__
 from cohort.config import Settings, get_settings
 from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
-from cohort.domain.identity.controllers import GitHubAuthController, MeController, UserController
+from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
 from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
+from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.health import HealthController

@@ -81,7 +81,7 @@ def api(host: str | None, port: int | None, workers: int, reload: bool) -> None:
         workers=workers,
         reload=reload,
         proxy_headers=True,
-        timeout_graceful_shutdown=20,
+        timeout_graceful_shutdown=settings.api_shutdown_grace_seconds,
         log_config=None,
         access_log=False,
     )

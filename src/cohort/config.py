@@ -10,8 +10,19 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGED_ASSETS = Path(__file__).resolve().parent / "_assets"
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/cohort"
 DEV_SECRET_KEY = "cohort-dev-secret-key-change-me-0123456789abcdef"  # noqa: S105
+
+
+def asset_dir(name: str) -> Path:
+    """Where a bundled folder (``migrations``, ``emails``) is, wherever the code runs.
+
+    A wheel (and so the Docker image) carries them inside the package as ``cohort/_assets/<name>``;
+    a source checkout (and an editable install) has them at the repository root.
+    """
+    packaged = PACKAGED_ASSETS / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
 
 
 def _env(name: str, default: str) -> str:
@@ -53,6 +64,9 @@ class Settings:
     github_scope: str = "read:user user:email"
     cors_allow_origins: tuple[str, ...] = field(default_factory=tuple)
     worker_shutdown_grace_seconds: int = 20
+    api_shutdown_grace_seconds: int = 20
+    migrations_dir: Path = field(default_factory=lambda: asset_dir("migrations"))
+    emails_dir: Path = field(default_factory=lambda: asset_dir("emails"))
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"
@@ -88,6 +102,9 @@ class Settings:
             worker_shutdown_grace_seconds=_env_int(
                 "WORKER_SHUTDOWN_GRACE_SECONDS", d.worker_shutdown_grace_seconds
             ),
+            api_shutdown_grace_seconds=_env_int("API_SHUTDOWN_GRACE_SECONDS", d.api_shutdown_grace_seconds),
+            migrations_dir=Path(_env("COHORT_MIGRATIONS_DIR", str(d.migrations_dir))),
+            emails_dir=Path(_env("COHORT_EMAILS_DIR", str(d.emails_dir))),
             log_level=_env("LOG_LEVEL", d.log_level).upper(),
             log_json=_env_bool("LOG_JSON", d.log_json),
             host=_env("HOST", d.host),

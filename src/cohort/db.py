@@ -10,12 +10,10 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 
-from cohort.config import PROJECT_ROOT, Settings
+from cohort.config import Settings
 
 Base = UUIDv7AuditBase
 """Every table has a time-ordered UUID primary key plus ``created_at``/``updated_at``."""
-
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
@@ -33,7 +31,7 @@ def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         create_all=False,
         set_default_exception_handler=False,
         alembic_config=AlembicAsyncConfig(
-            script_location=str(MIGRATIONS_DIR),
+            script_location=str(settings.migrations_dir),
             version_table_name="alembic_version",
         ),
     )

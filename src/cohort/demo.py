@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program, Role
+from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import ApiTokenService
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.roles import Role
+from cohort.security.actor import Actor
 
 DEMO_PROGRAM_SLUG = "backend-foundations-python"
 
@@ -117,7 +119,9 @@ async def load_demo(session: AsyncSession, today: date | None = None) -> DemoRes
     for cohort in (current, upcoming, pro):
         session.add_all(_lessons_for(cohort))
     await session.flush()
-    _, token = await ApiTokenService(session=session).issue(users["ada-admin"].id, "demo admin", 30)
+    admin = users["ada-admin"]
+    as_admin = Actor(user_id=admin.id, login=admin.login, is_admin=True)
+    _, token = await ApiTokenService(session=session).issue(as_admin, "demo admin", 30)
     return DemoResult(created=True, admin_token=token)
 
 

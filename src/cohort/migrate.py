@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import asyncpg
@@ -11,16 +10,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
-from cohort.config import PROJECT_ROOT
+from cohort.config import get_settings
 
 
-def migrations_dir() -> Path:
-    return Path(os.environ.get("COHORT_MIGRATIONS_DIR", PROJECT_ROOT / "migrations"))
-
-
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, migrations_dir: Path | None = None) -> Config:
+    """Alembic's config for ``database_url``; the scripts come from the ``migrations_dir`` setting."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("script_location", str(migrations_dir or get_settings().migrations_dir))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     cfg.set_main_option("timezone", "UTC")
     return cfg

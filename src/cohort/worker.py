@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import structlog
 from saq import CronJob, Queue, Worker
-from saq.types import Context
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from cohort.config import Settings
+from cohort.db import build_alchemy_config
 from cohort.domain.identity.jobs import purge_stale_tokens
+from cohort.job_context import JobContext, named
 from cohort.logging import configure_logging
 
 QUEUE_NAME = "cohort"
 
+PURGE_STALE_TOKENS = named("identity.purge_stale_tokens", purge_stale_tokens)
+JOBS = (PURGE_STALE_TOKENS,)
+"""Every job the worker runs, each under its dotted name."""
 
-class JobContext(Context, total=False):
-    """What every Cohort job receives: SAQ's context plus a database session factory."""
-
-    db: async_sessionmaker[AsyncSession]
+SCHEDULE = (CronJob(PURGE_STALE_TOKENS, cron="17 3 * * *"),)
+"""Periodic jobs (UTC). Each scans database state, so a missed run is caught up by the next."""
 
 
 log = structlog.get_logger("cohort.worker")
@@ -44,21 +45,22 @@ def build_queue(settings: Settings) -> Queue:
 
 
 def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker:
-    """A worker whose jobs get ``ctx["db"]``, a session factory on the service's database."""
-    engine = create_async_engine(settings.database_url, pool_pre_ping=True)
+    """A worker whose jobs get ``ctx["db"]``, sessions from the same database config as the API."""
+    database = build_alchemy_config(settings)
 
     async def startup(ctx: JobContext) -> None:
-        ctx["db"] = async_sessionmaker(engine, expire_on_commit=False)
+        ctx["settings"] = settings
+        ctx["db"] = database.create_session_maker()
         log.info("worker_started", queue=QUEUE_NAME)
 
     async def shutdown(ctx: JobContext) -> None:
-        await engine.dispose()
+        await database.get_engine().dispose()
         log.info("worker_stopped")
 
     return CohortWorker(
         queue or build_queue(settings),
-        functions=[purge_stale_tokens],
-        cron_jobs=[CronJob(purge_stale_tokens, cron="17 3 * * *")],
+        functions=list(JOBS),
+        cron_jobs=list(SCHEDULE),
         startup=startup,
         shutdown=shutdown,
         concurrency=10,

@@ -5,12 +5,9 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from tests.support.fake_github import FakeGitHub, GitHubAccount
-
-Client = AsyncTestClient[Litestar]
+from tests.support.rest import Client
 
 
 def query_of(url: str) -> dict[str, str]:

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
 from cohort.errors import RuleViolation
+
+TimeZoneName = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=64,
+        description="An IANA time-zone name; unknown names are refused.",
+        examples=["Africa/Lagos"],
+    ),
+]
+"""How a time-zone field looks on the wire; :func:`ensure_time_zone` checks that the zone exists."""
 
 
 def utcnow() -> datetime:

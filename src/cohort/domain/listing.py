@@ -1,15 +1,14 @@
-"""Paging and sorting for list queries, shared by every collection."""
+"""Paging and sorting for list queries, shared by every collection and every transport."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
-import msgspec
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.repository import LoadSpec, ModelT
-from advanced_alchemy.service import OffsetPagination, SQLAlchemyAsyncRepositoryService
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import ColumnElement
 
 T = TypeVar("T")
@@ -19,7 +18,7 @@ MAX_LIMIT = 100
 
 @dataclass(frozen=True, slots=True)
 class ListParams:
-    """A page window and a sort key; the sort key is validated by the transport against a fixed set."""
+    """A page window and a sort key; each transport validates the sort key against a fixed set."""
 
     limit: int = DEFAULT_LIMIT
     offset: int = 0
@@ -35,14 +34,23 @@ class ListParams:
         ]
 
 
-async def list_and_count(
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One window of a list and how many items match in all."""
+
+    items: Sequence[T]
+    total: int
+    params: ListParams
+
+
+async def list_page(
     service: SQLAlchemyAsyncRepositoryService[ModelT],
     where: Sequence[ColumnElement[bool]],
     params: ListParams,
     *,
     load: LoadSpec | None = None,
-) -> tuple[Sequence[ModelT], int]:
-    """One page of rows matching ``where`` and how many match in all, normally in one query.
+) -> Page[ModelT]:
+    """The rows matching ``where`` in the window ``params`` asks for, normally in one query.
 
     The total comes from a window function over the page's rows, so a page past the end would
     report 0; only then is the total counted separately.
@@ -50,10 +58,4 @@ async def list_and_count(
     items, total = await service.get_many_and_count(*where, *params.filters(), load=load)
     if not items and params.offset > 0:
         total = await service.count(*where)
-    return items, total
-
-
-def page_of(schema: type[T], items: Sequence[Any], total: int, params: ListParams) -> OffsetPagination[T]:
-    """Convert ORM rows to ``schema`` and wrap them in a page."""
-    converted = msgspec.convert(items, list[schema], from_attributes=True)  # type: ignore[valid-type]
-    return OffsetPagination(items=converted, total=total, limit=params.limit, offset=params.offset)
+    return Page(items=items, total=total, params=params)

@@ -1,7 +1,8 @@
 """Imports every model so metadata (Alembic, tests) sees all tables."""
 
-from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program, Role
+from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.roles import Role
 
 __all__ = ["ApiToken", "Cohort", "CohortStatus", "Lesson", "Membership", "Program", "Role", "User"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from cohort.domain.cohorts.models import Role
+from cohort.domain.roles import Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
-from cohort.domain.cohorts.models import Role
+from cohort.domain.roles import Role
 from cohort.errors import NotFound, PermissionDenied
 from cohort.security.actor import Actor
 

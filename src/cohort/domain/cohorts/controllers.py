@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
 from uuid import UUID
 
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
@@ -11,7 +10,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from cohort.domain.cohorts.models import CohortStatus, Role
+from cohort.domain.cohorts.models import CohortStatus
 from cohort.domain.cohorts.schemas import (
     CohortCreate,
     CohortRead,
@@ -24,10 +23,12 @@ from cohort.domain.cohorts.schemas import (
     ProgramUpdate,
 )
 from cohort.domain.cohorts.services import CohortService, MembershipService, ProgramService
-from cohort.domain.listing import page_of
+from cohort.domain.listing import ListParams
+from cohort.domain.roles import Role
 from cohort.security.actor import Actor
+from cohort.web.convert import to_schema
 from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS
-from cohort.web.params import Limit, Offset, Order, Search, list_params
+from cohort.web.listing import Search, page_of, sorted_by
 
 
 class ProgramController(Controller):
@@ -35,20 +36,20 @@ class ProgramController(Controller):
     tags = ["programs"]
     dependencies = {"program_service": Provide(create_service_provider(ProgramService))}
 
-    @get("/", summary="List programs", responses=READ_ERRORS)
+    @get(
+        "/",
+        summary="List programs",
+        responses=READ_ERRORS,
+        dependencies=sorted_by("name", "slug", "created_at"),
+    )
     async def list_programs(
         self,
         actor: NamedDependency[Actor],
         program_service: NamedDependency[ProgramService],
-        limit: Limit = 20,
-        offset: Offset = 0,
-        sort: FromQuery[Literal["name", "slug", "created_at"]] = "name",
-        order: Order = "asc",
+        listing: NamedDependency[ListParams],
         search: Search = None,
     ) -> OffsetPagination[ProgramRead]:
-        params = list_params(limit, offset, sort, order)
-        items, total = await program_service.list_for(actor, params, search=search)
-        return page_of(ProgramRead, items, total, params)
+        return page_of(ProgramRead, await program_service.list_for(actor, listing, search=search))
 
     @post("/", summary="Create a program", responses=WRITE_ERRORS)
     async def create_program(
@@ -57,9 +58,7 @@ class ProgramController(Controller):
         program_service: NamedDependency[ProgramService],
         data: JSONBody[ProgramCreate],
     ) -> ProgramRead:
-        return program_service.to_schema(
-            await program_service.create_for(actor, data), schema_type=ProgramRead
-        )
+        return to_schema(ProgramRead, await program_service.create_for(actor, data))
 
     @get("/{program_id:uuid}", summary="Get a program", responses=READ_ERRORS)
     async def get_program(
@@ -69,7 +68,7 @@ class ProgramController(Controller):
         program_id: FromPath[UUID],
     ) -> ProgramRead:
         program = await program_service.get_for(actor, program_id)
-        return program_service.to_schema(program, schema_type=ProgramRead)
+        return to_schema(ProgramRead, program)
 
     @patch("/{program_id:uuid}", summary="Update a program", responses=WRITE_ERRORS)
     async def update_program(
@@ -80,7 +79,7 @@ class ProgramController(Controller):
         data: JSONBody[ProgramUpdate],
     ) -> ProgramRead:
         program = await program_service.update_for(actor, program_id, data)
-        return program_service.to_schema(program, schema_type=ProgramRead)
+        return to_schema(ProgramRead, program)
 
     @delete(
         "/{program_id:uuid}",
@@ -102,24 +101,25 @@ class CohortController(Controller):
     tags = ["cohorts"]
     dependencies = {"cohort_service": Provide(create_service_provider(CohortService))}
 
-    @get("/", summary="List cohorts I can see", responses=READ_ERRORS)
+    @get(
+        "/",
+        summary="List cohorts I can see",
+        responses=READ_ERRORS,
+        dependencies=sorted_by("starts_on", "name", "ends_on", "created_at"),
+    )
     async def list_cohorts(
         self,
         actor: NamedDependency[Actor],
         cohort_service: NamedDependency[CohortService],
-        limit: Limit = 20,
-        offset: Offset = 0,
-        sort: FromQuery[Literal["name", "starts_on", "ends_on", "created_at"]] = "starts_on",
-        order: Order = "asc",
+        listing: NamedDependency[ListParams],
         program_id: FromQuery[UUID | None] = None,
         status: FromQuery[CohortStatus | None] = None,
         search: Search = None,
     ) -> OffsetPagination[CohortRead]:
-        params = list_params(limit, offset, sort, order)
-        items, total = await cohort_service.list_for(
-            actor, params, program_id=program_id, status=status, search=search
+        page = await cohort_service.list_for(
+            actor, listing, program_id=program_id, status=status, search=search
         )
-        return page_of(CohortRead, items, total, params)
+        return page_of(CohortRead, page)
 
     @post("/", summary="Create a cohort", responses=WRITE_ERRORS)
     async def create_cohort(
@@ -128,7 +128,7 @@ class CohortController(Controller):
         cohort_service: NamedDependency[CohortService],
         data: JSONBody[CohortCreate],
     ) -> CohortRead:
-        return cohort_service.to_schema(await cohort_service.create_for(actor, data), schema_type=CohortRead)
+        return to_schema(CohortRead, await cohort_service.create_for(actor, data))
 
     @get("/{cohort_id:uuid}", summary="Get a cohort", responses=READ_ERRORS)
     async def get_cohort(
@@ -137,9 +137,7 @@ class CohortController(Controller):
         cohort_service: NamedDependency[CohortService],
         cohort_id: FromPath[UUID],
     ) -> CohortRead:
-        return cohort_service.to_schema(
-            await cohort_service.get_for(actor, cohort_id), schema_type=CohortRead
-        )
+        return to_schema(CohortRead, await cohort_service.get_for(actor, cohort_id))
 
     @patch("/{cohort_id:uuid}", summary="Update a cohort", responses=WRITE_ERRORS)
     async def update_cohort(
@@ -150,7 +148,7 @@ class CohortController(Controller):
         data: JSONBody[CohortUpdate],
     ) -> CohortRead:
         cohort = await cohort_service.update_for(actor, cohort_id, data)
-        return cohort_service.to_schema(cohort, schema_type=CohortRead)
+        return to_schema(CohortRead, cohort)
 
     @delete(
         "/{cohort_id:uuid}",
@@ -172,21 +170,23 @@ class MembershipController(Controller):
     tags = ["memberships"]
     dependencies = {"membership_service": Provide(create_service_provider(MembershipService))}
 
-    @get("/cohorts/{cohort_id:uuid}/memberships", summary="List a cohort's members", responses=READ_ERRORS)
+    @get(
+        "/cohorts/{cohort_id:uuid}/memberships",
+        summary="List a cohort's members",
+        responses=READ_ERRORS,
+        dependencies=sorted_by("created_at", "role"),
+    )
     async def list_memberships(
         self,
         actor: NamedDependency[Actor],
         membership_service: NamedDependency[MembershipService],
         cohort_id: FromPath[UUID],
-        limit: Limit = 20,
-        offset: Offset = 0,
-        sort: FromQuery[Literal["created_at", "role"]] = "created_at",
-        order: Order = "asc",
+        listing: NamedDependency[ListParams],
         role: FromQuery[Role | None] = None,
     ) -> OffsetPagination[MembershipRead]:
-        params = list_params(limit, offset, sort, order)
-        items, total = await membership_service.list_for(actor, cohort_id, params, role=role)
-        return page_of(MembershipRead, items, total, params)
+        return page_of(
+            MembershipRead, await membership_service.list_for(actor, cohort_id, listing, role=role)
+        )
 
     @post("/cohorts/{cohort_id:uuid}/memberships", summary="Add someone to a cohort", responses=WRITE_ERRORS)
     async def create_membership(
@@ -197,7 +197,7 @@ class MembershipController(Controller):
         data: JSONBody[MembershipCreate],
     ) -> MembershipRead:
         membership = await membership_service.create_for(actor, cohort_id, data)
-        return membership_service.to_schema(membership, schema_type=MembershipRead)
+        return to_schema(MembershipRead, membership)
 
     @get("/memberships/{membership_id:uuid}", summary="Get a membership", responses=READ_ERRORS)
     async def get_membership(
@@ -207,7 +207,7 @@ class MembershipController(Controller):
         membership_id: FromPath[UUID],
     ) -> MembershipRead:
         membership = await membership_service.get_for(actor, membership_id)
-        return membership_service.to_schema(membership, schema_type=MembershipRead)
+        return to_schema(MembershipRead, membership)
 
     @patch("/memberships/{membership_id:uuid}", summary="Change a member's role", responses=WRITE_ERRORS)
     async def update_membership(
@@ -218,7 +218,7 @@ class MembershipController(Controller):
         data: JSONBody[MembershipUpdate],
     ) -> MembershipRead:
         membership = await membership_service.update_for(actor, membership_id, data)
-        return membership_service.to_schema(membership, schema_type=MembershipRead)
+        return to_schema(MembershipRead, membership)
 
     @delete(
         "/memberships/{membership_id:uuid}",

@@ -11,14 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cohort.db import Base
 from cohort.domain.identity.models import User
-
-
-class Role(enum.StrEnum):
-    """A member's role inside one cohort."""
-
-    LEARNER = "learner"
-    MENTOR = "mentor"
-    INSTRUCTOR = "instructor"
+from cohort.domain.roles import Role
 
 
 class CohortStatus(enum.StrEnum):

@@ -8,12 +8,13 @@ from uuid import UUID
 
 import msgspec
 
-from cohort.domain.cohorts.models import CohortStatus, Role
+from cohort.domain.cohorts.models import CohortStatus
+from cohort.domain.common import TimeZoneName
 from cohort.domain.identity.schemas import GitHubLogin
+from cohort.domain.roles import Role
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=100)]
-TimeZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
 class ProgramRead(msgspec.Struct):

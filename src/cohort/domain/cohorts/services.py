@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from msgspec import structs
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import joinedload
 
-from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program, Role
+from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.cohorts.schemas import (
     CohortCreate,
     CohortUpdate,
@@ -24,7 +22,9 @@ from cohort.domain.cohorts.schemas import (
 from cohort.domain.common import apply_changes, ensure_time_zone
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import UserService
-from cohort.domain.listing import ListParams, list_and_count
+from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.roles import Role
+from cohort.domain.service import Service
 from cohort.errors import Conflict, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
@@ -38,22 +38,20 @@ def _ensure_dates(starts_on: date, ends_on: date) -> None:
         )
 
 
-class ProgramService(SQLAlchemyAsyncRepositoryService[Program]):
+class ProgramService(Service[Program]):
     class Repository(SQLAlchemyAsyncRepository[Program]):
         model_type = Program
 
     repository_type = Repository
 
-    async def list_for(
-        self, actor: Actor, params: ListParams, search: str | None = None
-    ) -> tuple[Sequence[Program], int]:
+    async def list_for(self, actor: Actor, params: ListParams, search: str | None = None) -> Page[Program]:
         where: list[ColumnElement[bool]] = []
         visible = policy.visible_program_ids(actor)
         if visible is not None:
             where.append(Program.id.in_(list(visible)))
         if search:
             where.append(Program.name.icontains(search, autoescape=True))
-        return await list_and_count(self, where, params)
+        return await list_page(self, where, params)
 
     async def get_for(self, actor: Actor, program_id: UUID) -> Program:
         policy.require_read_program(actor, program_id)
@@ -78,9 +76,7 @@ class ProgramService(SQLAlchemyAsyncRepositoryService[Program]):
     async def delete_for(self, actor: Actor, program_id: UUID) -> None:
         program = await self.get_for(actor, program_id)
         policy.require_admin(actor, "delete programs")
-        has_cohorts = await self.repository.session.scalar(
-            select(exists().where(Cohort.program_id == program.id))
-        )
+        has_cohorts = await self.session.scalar(select(exists().where(Cohort.program_id == program.id)))
         if has_cohorts:
             raise Conflict("program still has cohorts; delete or move them first")
         await self.delete(program.id)
@@ -90,7 +86,7 @@ class ProgramService(SQLAlchemyAsyncRepositoryService[Program]):
             raise Conflict(f"a program with slug {slug!r} already exists")
 
 
-class CohortService(SQLAlchemyAsyncRepositoryService[Cohort]):
+class CohortService(Service[Cohort]):
     class Repository(SQLAlchemyAsyncRepository[Cohort]):
         model_type = Cohort
 
@@ -104,7 +100,7 @@ class CohortService(SQLAlchemyAsyncRepositoryService[Cohort]):
         program_id: UUID | None = None,
         status: CohortStatus | None = None,
         search: str | None = None,
-    ) -> tuple[Sequence[Cohort], int]:
+    ) -> Page[Cohort]:
         where: list[ColumnElement[bool]] = []
         visible = policy.visible_cohort_ids(actor)
         if visible is not None:
@@ -115,7 +111,7 @@ class CohortService(SQLAlchemyAsyncRepositoryService[Cohort]):
             where.append(Cohort.status == status)
         if search:
             where.append(Cohort.name.icontains(search, autoescape=True))
-        return await list_and_count(self, where, params)
+        return await list_page(self, where, params)
 
     async def get_for(self, actor: Actor, cohort_id: UUID) -> Cohort:
         policy.require_read_cohort(actor, cohort_id)
@@ -126,7 +122,7 @@ class CohortService(SQLAlchemyAsyncRepositoryService[Cohort]):
 
     async def create_for(self, actor: Actor, data: CohortCreate) -> Cohort:
         policy.require_admin(actor, "create cohorts")
-        program = await self.repository.session.get(Program, data.program_id)
+        program = await self.session.get(Program, data.program_id)
         if program is None:
             raise RuleViolation(
                 "program does not exist", extra=[{"key": "program_id", "message": "unknown program"}]
@@ -164,7 +160,7 @@ class CohortService(SQLAlchemyAsyncRepositoryService[Cohort]):
             raise Conflict(f"a cohort with slug {slug!r} already exists in this program")
 
 
-class MembershipService(SQLAlchemyAsyncRepositoryService[Membership]):
+class MembershipService(Service[Membership]):
     class Repository(SQLAlchemyAsyncRepository[Membership]):
         model_type = Membership
 
@@ -172,12 +168,12 @@ class MembershipService(SQLAlchemyAsyncRepositoryService[Membership]):
 
     async def list_for(
         self, actor: Actor, cohort_id: UUID, params: ListParams, *, role: Role | None = None
-    ) -> tuple[Sequence[Membership], int]:
-        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+    ) -> Page[Membership]:
+        await self.sibling(CohortService).require_visible(actor, cohort_id)
         where: list[ColumnElement[bool]] = [Membership.cohort_id == cohort_id]
         if role is not None:
             where.append(Membership.role == role)
-        return await list_and_count(self, where, params, load=[joinedload(Membership.user)])
+        return await list_page(self, where, params, load=[joinedload(Membership.user)])
 
     async def get_for(self, actor: Actor, membership_id: UUID) -> Membership:
         membership = await self.get_one_or_none(
@@ -189,7 +185,7 @@ class MembershipService(SQLAlchemyAsyncRepositoryService[Membership]):
         return membership
 
     async def create_for(self, actor: Actor, cohort_id: UUID, data: MembershipCreate) -> Membership:
-        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+        await self.sibling(CohortService).require_visible(actor, cohort_id)
         policy.require_manage_cohort(actor, cohort_id, "membership")
         user = await self._resolve_user(data)
         if await self.exists(Membership.cohort_id == cohort_id, Membership.user_id == user.id):
@@ -202,13 +198,26 @@ class MembershipService(SQLAlchemyAsyncRepositoryService[Membership]):
         membership = await self.get_for(actor, membership_id)
         policy.require_manage_cohort(actor, membership.cohort_id, "membership")
         membership.role = data.role
-        await self.repository.session.flush()
+        await self.session.flush()
         return membership
 
     async def delete_for(self, actor: Actor, membership_id: UUID) -> None:
         membership = await self.get_for(actor, membership_id)
         policy.require_manage_cohort(actor, membership.cohort_id, "membership")
         await self.delete(membership.id)
+
+    async def move_all(self, from_user_id: UUID, to_user_id: UUID) -> None:
+        """Give ``to_user_id`` every membership of ``from_user_id`` in cohorts it is not in yet.
+
+        Used when a pending invite turns out to belong to an account that already exists; the
+        invite's remaining memberships (duplicates) go with the invite when it is deleted.
+        """
+        already = select(Membership.cohort_id).where(Membership.user_id == to_user_id)
+        await self.session.execute(
+            update(Membership)
+            .where(Membership.user_id == from_user_id, Membership.cohort_id.not_in(already))
+            .values(user_id=to_user_id)
+        )
 
     async def _resolve_user(self, data: MembershipCreate) -> User:
         """By id (must exist) or by GitHub login (invited as a pending user if unknown)."""
@@ -218,8 +227,8 @@ class MembershipService(SQLAlchemyAsyncRepositoryService[Membership]):
                 extra=[{"key": "user_id", "message": "exactly one of user_id, login is required"}],
             )
         if data.login is not None:
-            return await UserService(session=self.repository.session).get_or_invite(data.login)
-        user: User | None = await self.repository.session.get(User, data.user_id)
+            return await self.sibling(UserService).get_or_invite(data.login)
+        user: User | None = await self.session.get(User, data.user_id)
         if user is None:
             raise RuleViolation("user does not exist", extra=[{"key": "user_id", "message": "unknown user"}])
         return user

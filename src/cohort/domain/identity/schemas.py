@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from cohort.domain.common import TimeZoneName
+
 GitHubLogin = Annotated[
     str,
     msgspec.Meta(
@@ -16,7 +18,6 @@ GitHubLogin = Annotated[
         examples=["octocat"],
     ),
 ]
-TimeZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Africa/Lagos"])]
 
 
 class UserRead(msgspec.Struct):

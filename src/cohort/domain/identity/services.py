@@ -5,19 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from cohort.domain.cohorts.models import Membership
 from cohort.domain.common import ensure_time_zone, utcnow
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.identity.schemas import GitHubProfile, ProfileUpdate
-from cohort.domain.listing import ListParams, list_and_count
+from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.service import Service
 from cohort.errors import NotFound
 from cohort.security import policy
 from cohort.security.actor import Actor
@@ -31,50 +31,56 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class UserService(SQLAlchemyAsyncRepositoryService[User]):
+@dataclass(frozen=True, slots=True)
+class GitHubMatch:
+    """Who a GitHub sign-in refers to: the account already linked to that GitHub id (if any) and a
+    pending invite made for that login (if any). Both may be set: then the invite is merged."""
+
+    user: User | None
+    invite: User | None
+
+
+class UserService(Service[User]):
     class Repository(SQLAlchemyAsyncRepository[User]):
         model_type = User
 
     repository_type = Repository
 
-    async def sign_in_from_github(self, profile: GitHubProfile) -> User:
-        """Find the user by GitHub id, else claim a pending invite for this login, else create one.
+    async def match_github(self, profile: GitHubProfile) -> GitHubMatch:
+        """Find the account for this GitHub identity and any invite waiting under its login.
 
-        GitHub-owned fields (login, name, email, avatar) are refreshed on every sign-in.
+        Logins are GitHub's to reassign: when another *signed-in* account still holds this login
+        (its owner renamed on GitHub and someone took the old name), that account's login is freed
+        with a ``~<github id>`` suffix; its owner's next sign-in corrects it.
         """
         user = await self.get_one_or_none(User.github_id == profile.id)
         holder = await self.find_by_login(profile.login)
-        if holder is not None and holder is not user:
-            if not holder.pending:
-                # Another account had this login before a rename on GitHub; its next sign-in corrects it.
-                holder.login = f"{holder.login}~{holder.github_id}"
-            elif user is None:
-                user = holder
-            else:
-                await self._merge_invite(holder, into=user)
-            await self.repository.session.flush()
+        if holder is None or holder is user:
+            return GitHubMatch(user=user, invite=None)
+        if holder.pending:
+            return GitHubMatch(user=user, invite=holder)
+        holder.login = f"{holder.login}~{holder.github_id}"
+        await self.session.flush()
+        return GitHubMatch(user=user, invite=None)
+
+    async def discard_invite(self, invite: User) -> None:
+        """Delete a pending invite whose memberships have been moved to a real account."""
+        await self.session.delete(invite)
+        await self.session.flush()
+
+    async def record_sign_in(self, user: User | None, profile: GitHubProfile) -> User:
+        """Create or refresh the account: GitHub owns login, name, email and avatar."""
         if user is None:
             user = User(github_id=profile.id, login=profile.login)
-            self.repository.session.add(user)
+            self.session.add(user)
         user.github_id = profile.id
         user.login = profile.login
         user.name = profile.name or user.name
         user.email = profile.email or user.email
         user.avatar_url = profile.avatar_url
         user.last_login_at = utcnow()
-        await self.repository.session.flush()
+        await self.session.flush()
         return user
-
-    async def _merge_invite(self, invite: User, *, into: User) -> None:
-        """Move a pending invite's memberships to the account signing in, then drop the invite."""
-        session = self.repository.session
-        already = select(Membership.cohort_id).where(Membership.user_id == into.id)
-        await session.execute(
-            update(Membership)
-            .where(Membership.user_id == invite.id, Membership.cohort_id.not_in(already))
-            .values(user_id=into.id)
-        )
-        await session.delete(invite)
 
     async def find_by_login(self, login: str) -> User | None:
         """GitHub logins are case-insensitive."""
@@ -85,16 +91,14 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         user = await self.find_by_login(login)
         if user is None:
             user = User(login=login)
-            self.repository.session.add(user)
-            await self.repository.session.flush()
+            self.session.add(user)
+            await self.session.flush()
         return user
 
-    async def list_for(
-        self, actor: Actor, params: ListParams, *, search: str | None = None
-    ) -> tuple[Sequence[User], int]:
+    async def list_for(self, actor: Actor, params: ListParams, *, search: str | None = None) -> Page[User]:
         policy.require_admin(actor, "list users")
         where = [User.login.icontains(search, autoescape=True)] if search else []
-        return await list_and_count(self, where, params)
+        return await list_page(self, where, params)
 
     async def set_admin(self, actor: Actor, user_id: UUID, *, is_admin: bool) -> User:
         policy.require_admin(actor, "change users")
@@ -102,49 +106,54 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         if user is None:
             raise NotFound("user not found")
         user.is_admin = is_admin
-        await self.repository.session.flush()
+        await self.session.flush()
         return user
 
-    async def update_profile(self, user_id: UUID, data: ProfileUpdate) -> User:
-        user = await self.get(user_id)
+    async def get_me(self, actor: Actor) -> User:
+        return await self.get(actor.user_id)
+
+    async def update_profile(self, actor: Actor, data: ProfileUpdate) -> User:
+        user = await self.get_me(actor)
         if isinstance(data.time_zone, str):
             user.time_zone = ensure_time_zone(data.time_zone)
         if isinstance(data.name, str):
             user.name = data.name
-        await self.repository.session.flush()
+        await self.session.flush()
         return user
 
 
-class ApiTokenService(SQLAlchemyAsyncRepositoryService[ApiToken]):
+class ApiTokenService(Service[ApiToken]):
     class Repository(SQLAlchemyAsyncRepository[ApiToken]):
         model_type = ApiToken
 
     repository_type = Repository
 
-    async def issue(self, user_id: UUID, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
-        """Create a token and return it with its secret, which is never stored."""
+    async def issue(self, actor: Actor, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
+        """Create a token for the actor and return it with its secret, which is never stored."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken(
-            user_id=user_id,
+            user_id=actor.user_id,
             name=name,
             token_prefix=raw[:12],
             token_hash=hash_token(raw),
             expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
         )
-        self.repository.session.add(token)
-        await self.repository.session.flush()
+        self.session.add(token)
+        await self.session.flush()
         return token, raw
 
-    async def list_for_user(self, user_id: UUID) -> Sequence[ApiToken]:
-        return await self.get_many(ApiToken.user_id == user_id, order_by=[("created_at", True)])
+    async def list_for(self, actor: Actor) -> Sequence[ApiToken]:
+        """The actor's own tokens, newest first."""
+        return await self.get_many(ApiToken.user_id == actor.user_id, order_by=[("created_at", True)])
 
-    async def revoke(self, user_id: UUID, token_id: UUID) -> ApiToken:
-        token = await self.get_one_or_none(ApiToken.id == token_id, ApiToken.user_id == user_id)
+    async def revoke(self, actor: Actor, token_id: UUID) -> ApiToken:
+        """Revoke one of the actor's tokens; anyone else's is *not found*."""
+        token = await self.get_one_or_none(ApiToken.id == token_id, ApiToken.user_id == actor.user_id)
         if token is None:
             raise NotFound("token not found")
         if token.revoked_at is None:
             token.revoked_at = utcnow()
-            await self.repository.session.flush()
+            await self.session.flush()
         return token
 
     async def authenticate(self, raw: str) -> User | None:
@@ -161,9 +170,17 @@ class ApiTokenService(SQLAlchemyAsyncRepositoryService[ApiToken]):
                 or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
             )
         )
-        token: ApiToken | None = (await self.repository.session.execute(stmt)).scalar_one_or_none()
+        token: ApiToken | None = (await self.session.execute(stmt)).scalar_one_or_none()
         if token is None:
             return None
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             token.last_used_at = now
         return token.user
+
+    async def purge_stale(self, older_than: timedelta) -> int:
+        """Delete tokens revoked or expired more than ``older_than`` ago; returns how many went."""
+        cutoff = utcnow() - older_than
+        result = await self.session.execute(
+            delete(ApiToken).where(or_(ApiToken.revoked_at < cutoff, ApiToken.expires_at < cutoff))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

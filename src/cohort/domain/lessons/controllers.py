@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
 from uuid import UUID
 
-import msgspec
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, delete, get, patch, post, put
@@ -14,10 +12,11 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from cohort.domain.lessons.schemas import LessonCreate, LessonOrder, LessonRead, LessonUpdate
 from cohort.domain.lessons.services import LessonService
-from cohort.domain.listing import page_of
+from cohort.domain.listing import ListParams
 from cohort.security.actor import Actor
+from cohort.web.convert import to_schema, to_schemas
 from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS
-from cohort.web.params import Limit, Offset, Order, list_params
+from cohort.web.listing import page_of, sorted_by
 
 
 class LessonController(Controller):
@@ -29,21 +28,19 @@ class LessonController(Controller):
         "/cohorts/{cohort_id:uuid}/lessons",
         summary="List a cohort's lessons (learners: released only)",
         responses=READ_ERRORS,
+        dependencies=sorted_by("position", "release_at", "title"),
     )
     async def list_lessons(
         self,
         actor: NamedDependency[Actor],
         lesson_service: NamedDependency[LessonService],
         cohort_id: FromPath[UUID],
-        limit: Limit = 20,
-        offset: Offset = 0,
-        sort: FromQuery[Literal["position", "release_at", "title"]] = "position",
-        order: Order = "asc",
+        listing: NamedDependency[ListParams],
         released: FromQuery[bool | None] = None,
     ) -> OffsetPagination[LessonRead]:
-        params = list_params(limit, offset, sort, order)
-        items, total = await lesson_service.list_for(actor, cohort_id, params, released=released)
-        return page_of(LessonRead, items, total, params)
+        return page_of(
+            LessonRead, await lesson_service.list_for(actor, cohort_id, listing, released=released)
+        )
 
     @post("/cohorts/{cohort_id:uuid}/lessons", summary="Add a lesson", responses=WRITE_ERRORS)
     async def create_lesson(
@@ -54,7 +51,7 @@ class LessonController(Controller):
         data: JSONBody[LessonCreate],
     ) -> LessonRead:
         lesson = await lesson_service.create_for(actor, cohort_id, data)
-        return lesson_service.to_schema(lesson, schema_type=LessonRead)
+        return to_schema(LessonRead, lesson)
 
     @put("/cohorts/{cohort_id:uuid}/lessons/order", summary="Reorder all lessons", responses=WRITE_ERRORS)
     async def reorder_lessons(
@@ -65,7 +62,7 @@ class LessonController(Controller):
         data: JSONBody[LessonOrder],
     ) -> list[LessonRead]:
         lessons = await lesson_service.reorder_for(actor, cohort_id, data.lesson_ids)
-        return msgspec.convert(lessons, list[LessonRead], from_attributes=True)
+        return to_schemas(LessonRead, lessons)
 
     @get("/lessons/{lesson_id:uuid}", summary="Get a lesson", responses=READ_ERRORS)
     async def get_lesson(
@@ -74,9 +71,7 @@ class LessonController(Controller):
         lesson_service: NamedDependency[LessonService],
         lesson_id: FromPath[UUID],
     ) -> LessonRead:
-        return lesson_service.to_schema(
-            await lesson_service.get_for(actor, lesson_id), schema_type=LessonRead
-        )
+        return to_schema(LessonRead, await lesson_service.get_for(actor, lesson_id))
 
     @patch("/lessons/{lesson_id:uuid}", summary="Update a lesson", responses=WRITE_ERRORS)
     async def update_lesson(
@@ -87,7 +82,7 @@ class LessonController(Controller):
         data: JSONBody[LessonUpdate],
     ) -> LessonRead:
         lesson = await lesson_service.update_for(actor, lesson_id, data)
-        return lesson_service.to_schema(lesson, schema_type=LessonRead)
+        return to_schema(LessonRead, lesson)
 
     @delete("/lessons/{lesson_id:uuid}", summary="Delete a lesson", status_code=204, responses=DELETE_ERRORS)
     async def delete_lesson(

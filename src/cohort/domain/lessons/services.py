@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from msgspec import structs
 from sqlalchemy import ColumnElement
 
@@ -14,13 +13,14 @@ from cohort.domain.cohorts.services import CohortService
 from cohort.domain.common import apply_changes, utcnow
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.lessons.schemas import LessonCreate, LessonUpdate
-from cohort.domain.listing import ListParams, list_and_count
+from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.service import Service
 from cohort.errors import Conflict, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
 
 
-class LessonService(SQLAlchemyAsyncRepositoryService[Lesson]):
+class LessonService(Service[Lesson]):
     class Repository(SQLAlchemyAsyncRepository[Lesson]):
         model_type = Lesson
 
@@ -28,8 +28,8 @@ class LessonService(SQLAlchemyAsyncRepositoryService[Lesson]):
 
     async def list_for(
         self, actor: Actor, cohort_id: UUID, params: ListParams, *, released: bool | None = None
-    ) -> tuple[Sequence[Lesson], int]:
-        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+    ) -> Page[Lesson]:
+        await self.sibling(CohortService).require_visible(actor, cohort_id)
         now = utcnow()
         where: list[ColumnElement[bool]] = [Lesson.cohort_id == cohort_id]
         if not policy.sees_unreleased_lessons(actor, cohort_id):
@@ -38,7 +38,7 @@ class LessonService(SQLAlchemyAsyncRepositoryService[Lesson]):
             where.append(Lesson.release_at <= now)
         elif released is False:
             where.append(Lesson.release_at > now)
-        return await list_and_count(self, where, params)
+        return await list_page(self, where, params)
 
     async def get_for(self, actor: Actor, lesson_id: UUID) -> Lesson:
         lesson = await self.get_one_or_none(Lesson.id == lesson_id)
@@ -48,7 +48,7 @@ class LessonService(SQLAlchemyAsyncRepositoryService[Lesson]):
         return lesson
 
     async def create_for(self, actor: Actor, cohort_id: UUID, data: LessonCreate) -> Lesson:
-        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+        await self.sibling(CohortService).require_visible(actor, cohort_id)
         policy.require_manage_cohort(actor, cohort_id, "lesson")
         await self._ensure_position_free(cohort_id, data.position)
         return await self.create(Lesson(cohort_id=cohort_id, **structs.asdict(data)))
@@ -70,7 +70,7 @@ class LessonService(SQLAlchemyAsyncRepositoryService[Lesson]):
         self, actor: Actor, cohort_id: UUID, lesson_ids: Sequence[UUID]
     ) -> Sequence[Lesson]:
         """Renumber the cohort's lessons 1..n in the given order; the list must name each lesson once."""
-        await CohortService(session=self.repository.session).require_visible(actor, cohort_id)
+        await self.sibling(CohortService).require_visible(actor, cohort_id)
         policy.require_manage_cohort(actor, cohort_id, "lesson")
         lessons = {lesson.id: lesson for lesson in await self.get_many(Lesson.cohort_id == cohort_id)}
         if len(lesson_ids) != len(set(lesson_ids)) or set(lesson_ids) != lessons.keys():
@@ -80,7 +80,7 @@ class LessonService(SQLAlchemyAsyncRepositoryService[Lesson]):
                     {"key": "lesson_ids", "message": f"expected the {len(lessons)} lessons of this cohort"}
                 ],
             )
-        session = self.repository.session
+        session = self.session
         # Two steps, so no intermediate state collides with the unique (cohort, position) constraint.
         for lesson in lessons.values():
             lesson.position = -lesson.position

@@ -1,0 +1,66 @@
+"""Browser sign-in and sign-out over GitHub OAuth (the session cookie's transport)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+from litestar.response import Redirect
+
+from cohort.config import Settings
+from cohort.domain.identity.github import GitHubOAuth, GitHubSignInFailed
+from cohort.domain.identity.services import UserService
+from cohort.errors import NotAuthenticated
+from cohort.security.authentication import SESSION_USER_KEY
+from cohort.security.signin import sign_in_with_github
+from cohort.web.errors import documented_errors
+
+OAUTH_STATE_KEY = "oauth_state"
+
+
+class GitHubAuthController(Controller):
+    """Browser sign-in: redirect to GitHub, come back with a code, leave with a session cookie."""
+
+    path = "/auth"
+    tags = ["auth"]
+    dependencies = {"user_service": Provide(create_service_provider(UserService))}
+
+    @get("/github/login", summary="Start GitHub sign-in", status_code=302)
+    async def login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Redirect:
+        state = secrets.token_urlsafe(24)
+        request.session[OAUTH_STATE_KEY] = state
+        return Redirect(GitHubOAuth(settings).authorization_url(state))
+
+    @get(
+        "/github/callback",
+        summary="Finish GitHub sign-in",
+        status_code=302,
+        responses=documented_errors(401, 502),
+    )
+    async def callback(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        user_service: NamedDependency[UserService],
+        oauth_state: Annotated[str, QueryParameter(name="state", min_length=1, max_length=512)],
+        code: Annotated[str | None, QueryParameter(min_length=1, max_length=512)] = None,
+        error: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Redirect:
+        expected = request.session.pop(OAUTH_STATE_KEY, None)
+        if not isinstance(expected, str) or not secrets.compare_digest(expected, oauth_state):
+            raise NotAuthenticated("sign-in state mismatch; start again at /auth/github/login")
+        if error or not code:
+            raise GitHubSignInFailed(f"GitHub sign-in did not complete: {error or 'no code returned'}")
+        profile = await GitHubOAuth(settings).fetch_profile(code)
+        user = await sign_in_with_github(user_service, profile)
+        request.clear_session()
+        request.set_session({SESSION_USER_KEY: str(user.id)})
+        return Redirect(settings.post_login_redirect)
+
+    @post("/logout", summary="End the browser session", status_code=204)
+    async def logout(self, request: Request[Any, Any, Any]) -> None:
+        request.clear_session()

@@ -6,6 +6,7 @@ import hashlib
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
+from litestar.channels import ChannelsPlugin
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -18,11 +19,15 @@ from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.events import EventPublisher, redis_backend
+from cohort.graphql.endpoint import graphql_controller
+from cohort.graphql.schema import build_schema
 from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
 from cohort.web.errors import EXCEPTION_HANDLERS
+from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
 from cohort.web.middleware import RequestContextMiddleware
 
@@ -59,6 +64,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
+    database = build_alchemy_config(settings)
+    events_backend = redis_backend(settings)
+    channels = ChannelsPlugin(backend=events_backend, arbitrary_channels_allowed=True)
+    database.before_send_handler = publish_after_commit(database, EventPublisher(events_backend))
+    graphql = graphql_controller(settings, build_schema(settings), database.create_session_maker(), channels)
     return Litestar(
         route_handlers=[
             HealthController,
@@ -69,12 +79,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CohortController,
             MembershipController,
             LessonController,
+            graphql,
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "actor": Provide(provide_actor),
         },
-        plugins=[SQLAlchemyPlugin(config=build_alchemy_config(settings))],
+        plugins=[SQLAlchemyPlugin(config=database), channels],
         middleware=[RequestContextMiddleware(), _session_config(settings).middleware],
         cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)
         if settings.cors_allow_origins

@@ -36,6 +36,12 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_switch(name: str, default: bool | None) -> bool | None:
+    """An on/off setting whose absence means "decide by environment"."""
+    raw = os.environ.get(name)
+    return default if raw is None or raw.strip() == "" else _env_bool(name, False)
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return default if raw is None or raw == "" else int(raw)
@@ -71,6 +77,20 @@ class Settings:
     log_json: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+    graphql_ide: bool | None = None
+    """Serve GraphiQL at ``/graphql``; ``None``: on everywhere but production."""
+    graphql_introspection: bool | None = None
+    """Answer introspection queries; ``None``: on everywhere but production."""
+
+    @property
+    def graphql_ide_enabled(self) -> bool:
+        return self.graphql_ide if self.graphql_ide is not None else self.environment != "production"
+
+    @property
+    def graphql_introspection_enabled(self) -> bool:
+        if self.graphql_introspection is not None:
+            return self.graphql_introspection
+        return self.environment != "production"
 
     @property
     def github_callback_url(self) -> str:
@@ -109,6 +129,8 @@ class Settings:
             log_json=_env_bool("LOG_JSON", d.log_json),
             host=_env("HOST", d.host),
             port=_env_int("PORT", d.port),
+            graphql_ide=_env_switch("GRAPHQL_IDE", d.graphql_ide),
+            graphql_introspection=_env_switch("GRAPHQL_INTROSPECTION", d.graphql_introspection),
         )
 
     def validate(self) -> None:

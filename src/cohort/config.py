@@ -41,6 +41,11 @@ def _env_int(name: str, default: int) -> int:
     return default if raw is None or raw == "" else int(raw)
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else float(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every knob the service has; defaults suit a local machine."""
@@ -71,6 +76,15 @@ class Settings:
     log_json: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+    email_backend: str = "file"  # "file" (writes .eml files, for development) or "smtp"
+    email_file_dir: str = "var/mail"  # relative to the working directory
+    email_from: str = "Cohort <no-reply@cohort.local>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # "none", "starttls" or "tls" (implicit TLS, usually port 465)
+    smtp_username: str = ""  # empty: no login
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 30.0
 
     @property
     def github_callback_url(self) -> str:
@@ -109,6 +123,15 @@ class Settings:
             log_json=_env_bool("LOG_JSON", d.log_json),
             host=_env("HOST", d.host),
             port=_env_int("PORT", d.port),
+            email_backend=_env("EMAIL_BACKEND", d.email_backend).strip().lower(),
+            email_file_dir=_env("EMAIL_FILE_DIR", d.email_file_dir),
+            email_from=_env("EMAIL_FROM", d.email_from),
+            smtp_host=_env("SMTP_HOST", d.smtp_host),
+            smtp_port=_env_int("SMTP_PORT", d.smtp_port),
+            smtp_security=_env("SMTP_SECURITY", d.smtp_security).strip().lower(),
+            smtp_username=_env("SMTP_USERNAME", d.smtp_username),
+            smtp_password=_env("SMTP_PASSWORD", d.smtp_password),
+            smtp_timeout_seconds=_env_float("SMTP_TIMEOUT_SECONDS", d.smtp_timeout_seconds),
         )
 
     def validate(self) -> None:

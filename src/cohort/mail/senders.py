@@ -6,8 +6,9 @@ whether trying again later can help:
 - :class:`PermanentDeliveryError`: the receiving server refused *this message* (a 5xx reply to the
   sender, a recipient or the data, e.g. ``550 unknown mailbox``). Retrying sends the same refusal.
 - :class:`TemporaryDeliveryError`: anything else: refused connections, timeouts, 4xx replies, and
-  problems of our own set-up (failed login, TLS not offered). The message itself is fine and can
-  go out once the cause is gone, so these are retried with backoff rather than dropped.
+  problems of our own set-up (failed login, TLS required or not offered, untrusted certificate). The
+  message itself is fine and can go out once the cause is gone, so these are retried with backoff
+  rather than dropped.
 """
 
 from __future__ import annotations
@@ -59,11 +60,16 @@ class SmtpSecurity(StrEnum):
     TLS = "tls"  # TLS from the first byte (port 465)
 
 
+# 5xx replies that blame our set-up, not the message (RFC 4954, 3207): authentication or TLS required,
+# credentials refused. A server may send them in answer to MAIL FROM, where they look like a refusal.
+_SETUP_REPLIES = frozenset({530, 534, 535, 538})
+
+
 def _refusal(detail: str, codes: Iterable[int]) -> DeliveryError:
-    """Permanent only when every reply was a 5xx; one 4xx means a later attempt may get through."""
+    """Permanent only when every reply was a 5xx about the message; one 4xx means a retry may succeed."""
     replies = list(codes)
     code = max(replies) if replies else None
-    if replies and all(500 <= c < 600 for c in replies):
+    if replies and all(500 <= c < 600 and c not in _SETUP_REPLIES for c in replies):
         return PermanentDeliveryError(detail, code=code)
     return TemporaryDeliveryError(detail, code=code)
 

@@ -116,11 +116,11 @@ def emails_list() -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 def emails_preview(kind: str, part: str, out: Path | None) -> None:
     """Render KIND with its demo data, links and unsubscribe link as a real recipient would get them."""
-    from cohort.mail import EmailRenderer, UnsubscribeTokens, default_emails_dir, unsubscribe_url
+    from cohort.mail import EmailRenderer, UnsubscribeTokens, unsubscribe_url
 
     settings = get_settings()
     token = UnsubscribeTokens(settings.secret_key).sign(UUID(int=1), kind)
-    renderer = EmailRenderer(default_emails_dir(), public_base_url=settings.public_base_url)
+    renderer = EmailRenderer(settings.emails_dir, public_base_url=settings.public_base_url)
     rendered = renderer.render(
         EMAIL_KINDS[kind].demo(), unsubscribe_url=unsubscribe_url(settings.public_base_url, token)
     )

@@ -77,7 +77,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     email_backend: str = "file"  # "file" (writes .eml files, for development) or "smtp"
-    email_file_dir: str = "var/mail"  # relative to the working directory
+    email_file_dir: Path = Path("var/mail")  # relative to the working directory
     email_from: str = "Cohort <no-reply@cohort.local>"
     smtp_host: str = "localhost"
     smtp_port: int = 587
@@ -124,7 +124,7 @@ class Settings:
             host=_env("HOST", d.host),
             port=_env_int("PORT", d.port),
             email_backend=_env("EMAIL_BACKEND", d.email_backend).strip().lower(),
-            email_file_dir=_env("EMAIL_FILE_DIR", d.email_file_dir),
+            email_file_dir=Path(_env("EMAIL_FILE_DIR", str(d.email_file_dir))),
             email_from=_env("EMAIL_FROM", d.email_from),
             smtp_host=_env("SMTP_HOST", d.smtp_host),
             smtp_port=_env_int("SMTP_PORT", d.smtp_port),

@@ -50,15 +50,29 @@ def make_message(renderer: EmailRenderer) -> MakeMessage:
     return make
 
 
-def plain_sender(server: SmtpServer) -> SmtpSender:
-    return SmtpSender(host=server.host, port=server.port, security=SmtpSecurity.NONE)
+def sender_for(
+    server: SmtpServer,
+    security: SmtpSecurity = SmtpSecurity.NONE,
+    *,
+    password: str | None = None,
+    trust: TestCertificate | None = None,
+) -> SmtpSender:
+    """A sender for ``server``; with ``password`` it logs in as ``mailer``; ``trust`` pins the test CA."""
+    return SmtpSender(
+        host=server.host,
+        port=server.port,
+        security=security,
+        username="mailer" if password else None,
+        password=password,
+        tls_context=trust.client_context() if trust else None,
+    )
 
 
 async def test_smtp_delivers_one_message_with_headers_and_both_parts(
     smtp_server: SmtpServer, make_message: MakeMessage
 ) -> None:
     message = make_message()
-    await plain_sender(smtp_server).send(message)
+    await sender_for(smtp_server).send(message)
 
     [received] = smtp_server.received
     assert received.mail_from == "no-reply@cohort.example.org"
@@ -98,7 +112,7 @@ async def test_server_refusals_are_classified_by_reply_code(
 ) -> None:
     smtp_server.rcpt_reply, smtp_server.data_reply = rcpt_reply, data_reply
     with pytest.raises(error) as caught:
-        await plain_sender(smtp_server).send(make_message())
+        await sender_for(smtp_server).send(make_message())
     assert caught.value.code == code
     assert smtp_server.received == []
 
@@ -129,37 +143,23 @@ async def test_a_server_that_never_answers_times_out_as_temporary(
 
 async def test_starttls_and_login(certificate: TestCertificate, make_message: MakeMessage) -> None:
     with SmtpServer(certificate=certificate, require_starttls=True, logins={"mailer": "s3cret"}) as server:
-        sender = SmtpSender(
-            host=server.host,
-            port=server.port,
-            security=SmtpSecurity.STARTTLS,
-            username="mailer",
-            password="s3cret",
-            tls_context=certificate.client_context(),
+        await sender_for(server, SmtpSecurity.STARTTLS, password="s3cret", trust=certificate).send(
+            make_message()
         )
-        await sender.send(make_message())
         [received] = server.received
         assert received.tls is True
         assert received.login == "mailer"
 
-        wrong = SmtpSender(
-            host=server.host,
-            port=server.port,
-            security=SmtpSecurity.STARTTLS,
-            username="mailer",
-            password="wrong",
-            tls_context=certificate.client_context(),
-        )
+        wrong = sender_for(server, SmtpSecurity.STARTTLS, password="wrong", trust=certificate)
         with pytest.raises(TemporaryDeliveryError) as caught:  # our set-up is wrong, not the message
             await wrong.send(make_message())
         assert caught.value.code == 535
 
-        plain = SmtpSender(host=server.host, port=server.port, security=SmtpSecurity.NONE)
         with pytest.raises(TemporaryDeliveryError) as caught:
-            await plain.send(make_message())
+            await sender_for(server, SmtpSecurity.NONE).send(make_message())
         assert caught.value.code == 530  # "must issue STARTTLS first": set-up again, kept for retry
 
-        untrusting = SmtpSender(host=server.host, port=server.port, security=SmtpSecurity.STARTTLS)
+        untrusting = sender_for(server, SmtpSecurity.STARTTLS, password="s3cret")  # system CAs only
         with pytest.raises(TemporaryDeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
             await untrusting.send(make_message())
         assert len(server.received) == 1
@@ -167,13 +167,7 @@ async def test_starttls_and_login(certificate: TestCertificate, make_message: Ma
 
 async def test_implicit_tls(certificate: TestCertificate, make_message: MakeMessage) -> None:
     with SmtpServer(certificate=certificate, implicit_tls=True) as server:
-        sender = SmtpSender(
-            host=server.host,
-            port=server.port,
-            security=SmtpSecurity.TLS,
-            tls_context=certificate.client_context(),
-        )
-        await sender.send(make_message())
+        await sender_for(server, SmtpSecurity.TLS, trust=certificate).send(make_message())
         [received] = server.received
         assert received.tls is True
 
@@ -182,7 +176,7 @@ async def test_security_none_never_upgrades_even_when_offered(
     certificate: TestCertificate, make_message: MakeMessage
 ) -> None:
     with SmtpServer(certificate=certificate) as server:
-        await SmtpSender(host=server.host, port=server.port, security=SmtpSecurity.NONE).send(make_message())
+        await sender_for(server).send(make_message())
         assert [r.tls for r in server.received] == [False]
 
 

@@ -2,7 +2,7 @@
 
 Typical use by a job::
 
-    renderer = EmailRenderer(emails_dir, public_base_url=settings.public_base_url)
+    renderer = EmailRenderer(settings.emails_dir, public_base_url=settings.public_base_url)
     token = UnsubscribeTokens(settings.secret_key).sign(user.id, context.kind)
     link = unsubscribe_url(settings.public_base_url, token)
     rendered = renderer.render(context, unsubscribe_url=link)

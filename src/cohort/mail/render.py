@@ -17,6 +17,7 @@ import css_inline
 import msgspec
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from cohort.config import asset_dir
 from cohort.mail.templates import EmailContext
 from cohort.mail.wording import plural, time_left
 
@@ -25,8 +26,12 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def default_emails_dir() -> Path:
-    """The ``emails/`` folder of a source checkout."""
-    return Path(__file__).resolve().parents[3] / "emails"
+    """The bundled templates: ``emails/`` at the repository root, or the installed package's copy.
+
+    ``Settings.emails_dir`` (``COHORT_EMAILS_DIR``) defaults to the same folder; prefer it where
+    settings are at hand.
+    """
+    return asset_dir("emails")
 
 
 class RenderedEmail(msgspec.Struct, frozen=True, kw_only=True):

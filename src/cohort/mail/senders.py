@@ -171,7 +171,7 @@ class FileSender:
 def build_sender(settings: Settings) -> MailSender:
     """The sender ``EMAIL_BACKEND`` asks for; refuses unknown backends or security modes at start-up."""
     if settings.email_backend == "file":
-        return FileSender(Path(settings.email_file_dir).absolute())
+        return FileSender(settings.email_file_dir.absolute())
     if settings.email_backend == "smtp":
         try:
             security = SmtpSecurity(settings.smtp_security)

@@ -56,13 +56,18 @@ def _demo_label(hours_from_now: int, time_zone: str = _DEMO_LEARNER_ZONE) -> str
     return local_time_label(_DEMO_NOW + timedelta(hours=hours_from_now), time_zone)
 
 
-class SubmissionReminder(EmailContext, frozen=True, kw_only=True, tag="submission_reminder"):
-    """A learner's project is due soon and not yet submitted."""
+class DeadlineReminder(EmailContext, frozen=True, kw_only=True):
+    """Something the recipient owes on a project is due in ``hours_left`` hours (rounded down)."""
 
     cohort_name: str
     project_title: str
     due_at_local: str
     hours_left: int
+
+
+class SubmissionReminder(DeadlineReminder, frozen=True, kw_only=True, tag="submission_reminder"):
+    """A learner's project is due soon and not yet submitted."""
+
     submit_url: str
     project_url: str
     checklist: tuple[str, ...] = ()
@@ -91,14 +96,10 @@ class SubmissionReminder(EmailContext, frozen=True, kw_only=True, tag="submissio
         )
 
 
-class ReviewReminder(EmailContext, frozen=True, kw_only=True, tag="review_reminder"):
+class ReviewReminder(DeadlineReminder, frozen=True, kw_only=True, tag="review_reminder"):
     """A peer review assigned to the recipient is due soon."""
 
-    cohort_name: str
-    project_title: str
     author_name: str | None  # None when the cohort reviews anonymously
-    due_at_local: str
-    hours_left: int
     review_url: str
     rubric_url: str | None = None
 

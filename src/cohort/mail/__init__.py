@@ -26,6 +26,7 @@ from cohort.mail.senders import (
 from cohort.mail.templates import (
     EMAIL_KINDS,
     AnyEmailContext,
+    DeadlineReminder,
     EmailContext,
     FeedbackReceived,
     LearnerDigest,
@@ -50,6 +51,7 @@ from cohort.mail.wording import local_time_label
 __all__ = [
     "EMAIL_KINDS",
     "AnyEmailContext",
+    "DeadlineReminder",
     "DeliveryError",
     "EmailContext",
     "EmailRenderer",

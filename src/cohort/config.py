@@ -41,6 +41,16 @@ def _env_int(name: str, default: int) -> int:
     return default if raw is None or raw == "" else int(raw)
 
 
+def _env_private_key(default: str) -> str:
+    """``GITHUB_APP_PRIVATE_KEY`` (PEM text; ``\\n`` escapes from one-line .env values are unfolded),
+    else the contents of the file named by ``GITHUB_APP_PRIVATE_KEY_PATH``."""
+    pem = os.environ.get("GITHUB_APP_PRIVATE_KEY", "")
+    if pem:
+        return pem.replace("\\n", "\n") if "\n" not in pem else pem
+    path = os.environ.get("GITHUB_APP_PRIVATE_KEY_PATH", "")
+    return Path(path).expanduser().read_text() if path else default
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every knob the service has; defaults suit a local machine."""
@@ -71,6 +81,9 @@ class Settings:
     log_json: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+    github_app_id: str = ""
+    github_app_private_key: str = ""
+    github_webhook_secret: str = ""
 
     @property
     def github_callback_url(self) -> str:
@@ -109,6 +122,9 @@ class Settings:
             log_json=_env_bool("LOG_JSON", d.log_json),
             host=_env("HOST", d.host),
             port=_env_int("PORT", d.port),
+            github_app_id=_env("GITHUB_APP_ID", d.github_app_id),
+            github_app_private_key=_env_private_key(d.github_app_private_key),
+            github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
         )
 
     def validate(self) -> None:

@@ -32,8 +32,9 @@ class ScriptedFault:
 
 @dataclass
 class SecondaryLimit:
-    """At most ``max_writes`` write requests per ``window_seconds``; beyond that a 403 with
-    ``retry-after`` (or, with ``retry_after=None``, only the message, as GitHub sometimes does)."""
+    """At most ``max_writes`` content-creating requests (writes outside ``/app/``, so minting an
+    installation token does not count) per ``window_seconds``; beyond that a 403 with ``retry-after``
+    (or, with ``retry_after=None``, only the message, as GitHub sometimes does)."""
 
     max_writes: int
     window_seconds: float
@@ -83,7 +84,7 @@ class Faults:
                 return fault.response
         return None
 
-    def rate_limit(self, method: str) -> FakeResponse | None:
+    def rate_limit(self, method: str, path: str) -> FakeResponse | None:
         """The rate-limit answer due for this request, if any (and count it)."""
         now = self.clock()
         primary = self.primary
@@ -103,7 +104,7 @@ class Faults:
                 return response
             primary.used += 1
         secondary = self.secondary
-        if secondary is not None and method in WRITE_METHODS:
+        if secondary is not None and method in WRITE_METHODS and not path.startswith("/app/"):
             while secondary.writes and secondary.writes[0] <= now - secondary.window_seconds:
                 secondary.writes.popleft()
             if len(secondary.writes) >= secondary.max_writes:

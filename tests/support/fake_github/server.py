@@ -131,7 +131,7 @@ class FakeGitHub(GitHubData):
             caller = identify(self, headers, self.tokens)
             if isinstance(caller, FakeResponse):
                 return caller
-            limited = self.faults.rate_limit(method)
+            limited = self.faults.rate_limit(method, path)
             if limited is not None:
                 return limited
             response = route(self, caller, FakeRequest(method, path, query, headers, body, self.base_url))

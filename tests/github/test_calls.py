@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from litestar import get
@@ -236,18 +234,3 @@ def test_github_errors_reach_api_clients_with_their_status_and_code(
 
     assert response.status_code == status
     assert response.json() == {"status_code": status, "code": code, "detail": error.detail}
-
-
-def test_the_github_package_imports_only_config_and_errors_from_cohort() -> None:
-    package = Path(__file__).resolve().parents[2] / "src" / "cohort" / "github"
-    allowed = ("cohort.config", "cohort.errors", "cohort.github")
-    imported: set[str] = set()
-    for path in package.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module)
-            elif isinstance(node, ast.Import):
-                imported.update(alias.name for alias in node.names)
-    imported = {m for m in imported if m == "cohort" or m.startswith("cohort.")}
-    assert imported, "the scan found no imports at all"
-    assert {m for m in imported if not m.startswith(allowed)} == set()

@@ -52,6 +52,8 @@ async def test_head_commit_of_a_named_branch_and_a_commit_by_sha(
 
     assert (await client.head_commit("ada", "calculator", "feature/tests")).sha == sha
     assert (await client.get_commit("ada", "calculator", sha[:10])).sha == sha
+    with pytest.raises(GitHubNotFound, match="commit no-such-branch of ada/calculator"):
+        await client.head_commit("ada", "calculator", "no-such-branch")
     assert github.count("GET", "/repos/ada/calculator") == 0
 
 
@@ -91,6 +93,23 @@ async def test_user_by_id_follows_a_renamed_login(github: FakeGitHub, make_clien
     assert (account.id, account.login, account.type) == (user.id, "new-name", "User")
     with pytest.raises(GitHubNotFound):
         await client.get_user_by_id(987654321)
+
+
+async def test_fake_branch_endpoint_and_anonymous_writes(
+    github: FakeGitHub, make_client: ClientFactory
+) -> None:
+    repo = github.add_repo("ada", "calculator", private=False)
+    client = make_client()
+
+    branch = await client.get_json("/repos/ada/calculator/branches/main")
+    assert (branch["name"], branch["commit"]["sha"]) == ("main", repo.branch_head("main"))
+
+    head = repo.branch_head("main")
+    assert head is not None
+    with pytest.raises(GitHubForbidden) as caught:
+        await client.create_ref("ada", "calculator", "refs/heads/x", head)
+    assert caught.value.upstream_status == 401
+    assert "refs/heads/x" not in repo.refs
 
 
 # -- a private repository per learner --------------------------------------------------------------

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import msgspec
 
 from cohort.config import Settings
+from cohort.github.errors import GitHubNotFound, GitHubValidationFailed
 from cohort.github.models import (
     Account,
     CollaboratorPermission,
@@ -72,12 +73,17 @@ class GitHubClient(GitHubTransport):
         return decode(response, Repository)
 
     async def get_commit(self, owner: str, repo: str, ref: str) -> Commit:
-        """The commit a SHA, branch or tag names."""
-        response = await self.request(
-            "GET",
-            f"{_repo_path(owner, repo)}/commits/{quote(ref, safe='/')}",
-            what=f"commit {ref} of {owner}/{repo}",
-        )
+        """The commit a SHA, branch or tag names; GitHubNotFound when nothing has that name."""
+        what = f"commit {ref} of {owner}/{repo}"
+        try:
+            response = await self.request(
+                "GET", f"{_repo_path(owner, repo)}/commits/{quote(ref, safe='/')}", what=what
+            )
+        except GitHubValidationFailed as exc:
+            # GitHub answers an unknown ref with 422 "No commit found for SHA: ..."
+            if "no commit found" not in (exc.github_message or "").lower():
+                raise
+            raise GitHubNotFound(f"{what} was not found on GitHub", upstream_status=422) from exc
         payload = decode(response, _CommitPayload)
         actor = payload.commit.committer or payload.commit.author
         return Commit(

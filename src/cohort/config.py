@@ -46,6 +46,16 @@ def _env_float(name: str, default: float) -> float:
     return default if raw is None or raw == "" else float(raw)
 
 
+def _env_private_key(default: str) -> str:
+    """``GITHUB_APP_PRIVATE_KEY`` (PEM text; ``\\n`` escapes from one-line .env values are unfolded),
+    else the contents of the file named by ``GITHUB_APP_PRIVATE_KEY_PATH``."""
+    pem = os.environ.get("GITHUB_APP_PRIVATE_KEY", "")
+    if pem:
+        return pem.replace("\\n", "\n") if "\n" not in pem else pem
+    path = os.environ.get("GITHUB_APP_PRIVATE_KEY_PATH", "")
+    return Path(path).expanduser().read_text() if path else default
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every knob the service has; defaults suit a local machine."""
@@ -85,6 +95,9 @@ class Settings:
     smtp_username: str = ""  # empty: no login
     smtp_password: str = ""
     smtp_timeout_seconds: float = 30.0
+    github_app_id: str = ""
+    github_app_private_key: str = ""
+    github_webhook_secret: str = ""
 
     @property
     def github_callback_url(self) -> str:
@@ -132,6 +145,9 @@ class Settings:
             smtp_username=_env("SMTP_USERNAME", d.smtp_username),
             smtp_password=_env("SMTP_PASSWORD", d.smtp_password),
             smtp_timeout_seconds=_env_float("SMTP_TIMEOUT_SECONDS", d.smtp_timeout_seconds),
+            github_app_id=_env("GITHUB_APP_ID", d.github_app_id),
+            github_app_private_key=_env_private_key(d.github_app_private_key),
+            github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
         )
 
     def validate(self) -> None:

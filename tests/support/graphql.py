@@ -29,7 +29,9 @@ class GraphQL:
     client: Client
     headers: dict[str, str]
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         response = await self.client.post(
             ENDPOINT,
             json={"query": query, "variables": variables or {}, **kwargs},

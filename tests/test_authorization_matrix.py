@@ -8,7 +8,6 @@ outsider (signed in, member of no cohort). Objects of a cohort the caller is not
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -18,13 +17,12 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cohort.domain.cohorts.models import Program
-from tests.support.db import all_tables
+from tests.support.db import snapshot
 from tests.support.rest import Client, assert_error
-from tests.support.world import CALLERS, World
+from tests.support.world import CALLERS, World, as_caller, object_ids
 
 API = "/api/v1"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -201,27 +199,7 @@ MATRIX = [
 
 @pytest.fixture
 async def targets(world: World, db: AsyncSession) -> dict[str, str]:
-    """Every nameable object of ``world`` (and each user's API token) by placeholder name."""
-    ids = {
-        "a": world.cohort_a.id,
-        "b": world.cohort_b.id,
-        "program_a": world.program_a.id,
-        "program_b": world.program_b.id,
-        "lesson_a": world.released_lesson.id,
-        "unreleased": world.unreleased_lesson.id,
-        "lesson_b": world.lesson_b.id,
-        "membership_a": world.memberships["learner"].id,
-        "membership_mentor": world.memberships["mentor"].id,
-        "membership_instructor": world.memberships["instructor"].id,
-        "membership_b": world.memberships["other_learner"].id,
-        **{f"user_{name}": user.id for name, user in world.users.items()},
-    }
-    login_of = {user.id: name for name, user in world.users.items()}
-    tokens = await db.execute(text("SELECT user_id, id FROM api_tokens"))
-    for user_id, token_id in tokens:
-        ids[f"token_{login_of[user_id]}"] = token_id
-    await db.commit()
-    return {name: str(value) for name, value in ids.items()}
+    return await object_ids(world, db)
 
 
 async def add_empty_program(db: AsyncSession) -> str:
@@ -235,12 +213,7 @@ async def add_empty_program(db: AsyncSession) -> str:
 async def ids_for(case: Case, targets: Mapping[str, str], caller: str, db: AsyncSession) -> dict[str, str]:
     """``targets`` plus the caller-relative names ``me`` and ``my_token`` (random for anonymous),
     and a fresh ``empty_program`` when the case needs one."""
-    unknown = str(uuid.uuid4())
-    ids = {
-        **targets,
-        "me": targets.get(f"user_{caller}", unknown),
-        "my_token": targets.get(f"token_{caller}", unknown),
-    }
+    ids = as_caller(targets, caller)
     if "{empty_program}" in case.path:
         ids["empty_program"] = await add_empty_program(db)
     return ids
@@ -249,16 +222,6 @@ async def ids_for(case: Case, targets: Mapping[str, str], caller: str, db: Async
 async def send(client: Client, case: Case, ids: Ids, headers: Mapping[str, str]) -> httpx.Response:
     body = case.body(ids) if case.body else None
     return await client.request(case.method, API + case.path.format(**ids), json=body, headers=dict(headers))
-
-
-async def snapshot(engine: AsyncEngine) -> list[str]:
-    """Every row of every domain table (minus the token ``last_used_at`` bookkeeping), sorted."""
-    rows: list[str] = []
-    async with engine.connect() as conn:
-        for table in all_tables():
-            result = await conn.execute(text(f"SELECT to_jsonb(t) - 'last_used_at' FROM {table} t"))  # noqa: S608
-            rows += sorted(f"{table} {json.dumps(row, sort_keys=True)}" for (row,) in result)
-    return rows
 
 
 @pytest.mark.parametrize(("case", "caller"), MATRIX)

@@ -22,6 +22,10 @@ def uuid_of(global_id: str) -> UUID:
     return UUID(GlobalID.from_id(global_id).node_id)
 
 
+def type_of(global_id: str) -> str:
+    return GlobalID.from_id(global_id).type_name
+
+
 @dataclass
 class GraphQL:
     """Sends GraphQL requests as one caller; fails the test on any non-200 answer or masked error."""

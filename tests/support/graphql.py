@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from graphql import OperationDefinitionNode, parse
 from strawberry.relay import GlobalID
 
 from tests.support.rest import Client
@@ -65,3 +67,25 @@ class GraphQL:
 def error_code(error: dict[str, Any]) -> str | None:
     code: str | None = error.get("extensions", {}).get("code")
     return code
+
+
+OPERATIONS_DIR = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+
+
+def operations() -> dict[str, tuple[Path, str, str]]:
+    """Every named operation under ``graphql/operations``: name -> (file, kind, whole document)."""
+    found: dict[str, tuple[Path, str, str]] = {}
+    for path in sorted(OPERATIONS_DIR.glob("*.graphql")):
+        document = path.read_text()
+        for definition in parse(document).definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                assert definition.name is not None, f"{path.name}: every operation needs a name"
+                name = definition.name.value
+                assert name not in found, f"operation {name} is defined twice"
+                found[name] = (path, definition.operation.value, document)
+    return found
+
+
+def operation(name: str) -> str:
+    """The document holding operation ``name`` (send it with ``operationName``)."""
+    return operations()[name][2]

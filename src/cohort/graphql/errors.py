@@ -5,6 +5,8 @@
   fields at fault (from ``DomainError.extra`` keys, as GraphQL paths such as ``["input", "endsOn"]``).
 - A query field that fails with a ``DomainError`` is ``null`` with an error whose
   ``extensions.code`` is that code (``extensions.fields`` lists fields at fault, if any).
+- A document the schema refuses (syntax, validation, depth/token/alias limits, malformed input)
+  keeps graphql-core's message and gets ``extensions.code = "invalid_request"``.
 - Anything unexpected becomes "Unexpected error." with ``extensions.code = "internal_error"`` and
   the request id, so the log line can be found; no stack trace or SQL reaches the client.
 """
@@ -134,6 +136,14 @@ def is_unexpected(error: GraphQLError) -> bool:
     )
 
 
+def is_client_error(error: GraphQLError) -> bool:
+    """A document or variables the schema refuses (syntax, validation, limits, input coercion)."""
+    original = error.original_error
+    if isinstance(original, StrawberryInputCoercionError | GlobalIDValueError):
+        return True
+    return error.path is None and (original is None or isinstance(original, GraphQLError))
+
+
 def _request_id(execution_context: ExecutionContext | None) -> str | None:
     context = execution_context.context if execution_context else None
     return getattr(context, "request_id", None)
@@ -147,11 +157,14 @@ class ErrorShaping(MaskErrors):
 
     @staticmethod
     def _needs_shaping(error: GraphQLError) -> bool:
-        return _domain_error_of(error) is not None or is_unexpected(error)
+        return _domain_error_of(error) is not None or is_unexpected(error) or is_client_error(error)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         domain = _domain_error_of(error)
-        if domain is not None:
+        if domain is None and not is_unexpected(error):  # the client's mistake: say what it was
+            extensions = {**(error.extensions or {}), "code": "invalid_request"}
+            message = error.message
+        elif domain is not None:
             extensions: dict[str, Any] = {"code": domain.code}
             if domain.extra:
                 extensions["fields"] = [

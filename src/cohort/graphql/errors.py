@@ -161,11 +161,12 @@ class ErrorShaping(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         domain = _domain_error_of(error)
+        extensions: dict[str, Any]
         if domain is None and not is_unexpected(error):  # the client's mistake: say what it was
             extensions = {**(error.extensions or {}), "code": "invalid_request"}
             message = error.message
         elif domain is not None:
-            extensions: dict[str, Any] = {"code": domain.code}
+            extensions = {"code": domain.code}
             if domain.extra:
                 extensions["fields"] = [
                     {"path": f.path, "message": f.message} for f in field_paths(domain, None)

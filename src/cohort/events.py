@@ -131,7 +131,13 @@ def _info(session: AsyncSession | Session) -> dict[Any, Any]:
 
 
 def record(session: AsyncSession | Session, event: Event) -> None:
-    """Publish ``event`` once (and only if) the session's transaction commits."""
+    """Publish ``event`` once (and only if) the session's transaction commits.
+
+    Record inside the transaction that makes the change: an event recorded with no transaction
+    open would ride on whatever transaction comes next.
+    """
+    if not session.in_transaction():
+        raise RuntimeError("record events inside the transaction that makes the change")
     _info(session).setdefault(PENDING, []).append(event)
 
 

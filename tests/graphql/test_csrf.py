@@ -86,3 +86,16 @@ async def test_json_posts_with_the_cookie_run_mutations(
         headers={"Content-Type": content_type},
     )
     assert response.json() == {"data": {"updateCohort": {"__typename": "CohortPayload"}}}
+
+
+async def test_bad_credentials_are_refused_and_absent_ones_are_anonymous(client: Client) -> None:
+    """A wrong token is an error of the request (401, as on REST); no token is an anonymous caller
+    whose every field answers not_authenticated."""
+    refused = await client.post(
+        ENDPOINT, json={"query": "{ me { email } }"}, headers={"Authorization": "Bearer coh_wrong"}
+    )
+    assert_error(refused, 401, "not_authenticated")
+    anonymous = await client.post(ENDPOINT, json={"query": "{ me { email } }"})
+    body = anonymous.json()
+    assert body["data"] == {"me": None}
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["not_authenticated"]

@@ -297,3 +297,21 @@ async def test_check_ins_and_deadlines_are_filtered_by_cohort_visibility(
 
 def uuid4s(count: int) -> list[uuid.UUID]:
     return [uuid.uuid4() for _ in range(count)]
+
+
+async def test_queries_run_over_the_websocket(live_server: LiveServer, world: World) -> None:
+    """Reads work without a request transaction: each batch gets a short session of its own."""
+    async with subscriber(live_server.ws_url, payload=bearer_payload(world, "learner")) as sub:
+        await sub.subscribe(
+            "q",
+            "query($id: ID) { me { user { login } } cohort(id: $id) { lessons { totalCount } "
+            "members { edges { node { user { login } } } } } }",
+            {"id": gid("Cohort", world.cohort_a.id)},
+        )
+        message = await sub.receive()
+        assert message["type"] == "next", message
+        data = message["payload"]["data"]
+        assert data["me"]["user"]["login"] == "learner"
+        assert data["cohort"]["lessons"]["totalCount"] == 1
+        assert len(data["cohort"]["members"]["edges"]) == 3
+        assert (await sub.receive())["type"] == "complete"

@@ -31,6 +31,7 @@ LEAVES = (
     "security/actor.py",
     "security/policy.py",
     "errors.py",
+    "events.py",
     "job_context.py",
 )
 TRANSPORTS = ("cohort.web", "cohort.graphql", "cohort.app", "cohort.worker", "cohort.cli")

@@ -44,6 +44,7 @@ def unreleased_in(actor: Actor, cohort: uuid.UUID) -> bool:
     assert bulk == policy.sees_unreleased_lessons(actor, cohort)
     return bulk
 
+
 # Each row: a decision and what each caller (admin, instructor, mentor, learner, outsider) gets.
 # ``True``/``False`` for predicates; ``None`` (allowed), ``NotFound`` or ``PermissionDenied`` for
 # the ``require_*`` functions.

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from functools import partial
 
 import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    DisableIntrospection,
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
@@ -39,6 +41,16 @@ MAX_TOKENS = 2_000
 """Largest document accepted, in lexical tokens."""
 MAX_ALIASES = 30
 """Most aliased fields in one document (aliases multiply the work of one field)."""
+CACHED_DOCUMENTS = 256
+"""Validation results kept: frontends send the same few operations again and again. (Parsing
+is not cached: a cached parse fails outside the error handling that gives syntax errors a code.)"""
+
+# The limiters' validation rules, made once: the validation cache is keyed by the rule classes,
+# and each limiter instance would make classes of its own.
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+)
 
 
 @strawberry.type
@@ -53,15 +65,15 @@ class Mutation(IdentityMutations, CohortMutations, LessonMutations):
 
 def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Fresh extension instances per operation (they keep per-operation state)."""
-    extensions: list[Callable[[], SchemaExtension]] = [
-        ErrorShaping,
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
-    ]
+    rules = [*LIMIT_RULES]
     if not settings.graphql_introspection_enabled:
-        extensions.append(DisableIntrospection)
-    return extensions
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return [
+        ErrorShaping,
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(AddValidationRules, rules),
+        partial(ValidationCache, maxsize=CACHED_DOCUMENTS),
+    ]
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

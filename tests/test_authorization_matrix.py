@@ -19,10 +19,9 @@ import pytest
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from cohort.domain.cohorts.models import Program
 from tests.support.db import snapshot
 from tests.support.rest import Client, assert_error
-from tests.support.world import CALLERS, World, as_caller, object_ids
+from tests.support.world import CALLERS, World, add_empty_program, as_caller, object_ids
 
 API = "/api/v1"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -200,14 +199,6 @@ MATRIX = [
 @pytest.fixture
 async def targets(world: World, db: AsyncSession) -> dict[str, str]:
     return await object_ids(world, db)
-
-
-async def add_empty_program(db: AsyncSession) -> str:
-    """A program without cohorts: only admins can see it, and it can be deleted."""
-    program = Program(name="Empty", slug="empty")
-    db.add(program)
-    await db.commit()
-    return str(program.id)
 
 
 async def ids_for(case: Case, targets: Mapping[str, str], caller: str, db: AsyncSession) -> dict[str, str]:

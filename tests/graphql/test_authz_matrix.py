@@ -17,12 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from cohort.domain.cohorts.models import Program
 from cohort.graphql.schema import build_schema
 from tests.support.db import snapshot
 from tests.support.graphql import GraphQL, error_code, gid, type_of, uuid_of
 from tests.support.rest import Client
-from tests.support.world import CALLERS, World, as_caller, object_ids
+from tests.support.world import CALLERS, World, add_empty_program, as_caller, object_ids
 
 Ids = Mapping[str, str]
 Variables = Callable[[Ids], dict[str, Any]]
@@ -319,10 +318,7 @@ async def variables_for(case: Case, targets: Ids, caller: str, db: AsyncSession)
         return {}
     if not case.needs_empty_program:
         return case.variables(ids)
-    program = Program(name="Empty", slug="empty")
-    db.add(program)
-    await db.commit()
-    return case.variables({**ids, "empty_program": str(program.id)})
+    return case.variables({**ids, "empty_program": await add_empty_program(db)})
 
 
 def dig(value: Any, path: tuple[str, ...]) -> Any:

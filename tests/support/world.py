@@ -153,3 +153,11 @@ def as_caller(ids: Mapping[str, str], caller: str) -> dict[str, str]:
         "me": ids.get(f"user_{caller}", unknown),
         "my_token": ids.get(f"token_{caller}", unknown),
     }
+
+
+async def add_empty_program(db: AsyncSession) -> str:
+    """A program without cohorts: only admins can see it, and it can be deleted."""
+    program = Program(name="Empty", slug="empty")
+    db.add(program)
+    await db.commit()
+    return str(program.id)

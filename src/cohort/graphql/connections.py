@@ -20,9 +20,14 @@ from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
 
 from cohort.domain.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_LENGTH, ListParams, Page
+from cohort.domain.service import Service
 from cohort.errors import InvalidRequest
+from cohort.graphql.context import Context
+from cohort.security.actor import Actor
 
 N = TypeVar("N", bound=relay.Node)
+R = TypeVar("R")
+S = TypeVar("S", bound=Service[Any])
 CURSOR_PREFIX = relay.Edge.CURSOR_PREFIX
 
 
@@ -96,6 +101,19 @@ class Window:
         descending = (order is SortOrder.DESC) != self.from_end
         # a zero-sized window still asks for one row, so the total comes back with the page
         return ListParams(limit=max(self.limit, 1), offset=self.offset, sort=sort, descending=descending)
+
+
+def through(
+    context: Context, kind: type[S], fetch: Callable[[S, Actor, ListParams], Awaitable[Page[R]]]
+) -> Callable[[ListParams], Awaitable[Page[R]]]:
+    """How a root list fetches a window: one ``kind`` service call as the caller (required now)."""
+    actor = context.require_actor()
+
+    async def run(params: ListParams) -> Page[R]:
+        async with context.service(kind) as service:
+            return await fetch(service, actor, params)
+
+    return run
 
 
 class Pages(Iterable[N], Generic[N]):

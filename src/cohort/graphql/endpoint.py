@@ -117,6 +117,17 @@ def graphql_controller(
             "response": base.dependencies["response"],
         }
 
+        async def answer(
+            self, request: Request[Any, Any, Any], context: Any, response: Response[Any]
+        ) -> Response[Any]:
+            # strawberry reads the sub-response from the (shared) controller; every request's is an
+            # empty 200 with no headers, so whichever it reads is the same
+            self.temporal_response = response
+            answered: Response[Any] = await self.execute_request(
+                request=request, context=context, root_value=None
+            )
+            return answered
+
         @get(include_in_schema=False)
         async def handle_http_get(
             self,
@@ -124,11 +135,7 @@ def graphql_controller(
             context: NamedDependency[Any],
             response: NamedDependency[Response[Any]],
         ) -> Response[Any]:
-            self.temporal_response = response
-            answer: Response[Any] = await self.execute_request(
-                request=request, context=context, root_value=None
-            )
-            return answer
+            return await self.answer(request, context, response)
 
         @post(status_code=HTTP_200_OK, include_in_schema=False)
         async def handle_http_post(
@@ -137,11 +144,7 @@ def graphql_controller(
             context: NamedDependency[Any],
             response: NamedDependency[Response[Any]],
         ) -> Response[Any]:
-            self.temporal_response = response
-            answer: Response[Any] = await self.execute_request(
-                request=request, context=context, root_value=None
-            )
-            return answer
+            return await self.answer(request, context, response)
 
         @websocket()
         async def websocket_endpoint(

@@ -46,6 +46,14 @@ class PageKey:
     filters: Filters = ()
 
 
+def under(
+    loader: DataLoader[PageKey, Page[R]], parent_id: UUID, **filters: Any
+) -> Callable[[ListParams], Awaitable[Page[R]]]:
+    """How a list under one parent fetches a window: through the loader batching all parents."""
+    key_filters = tuple(filters.items())
+    return lambda params: loader.load(PageKey(parent_id, params, key_filters))
+
+
 def by_id(
     context: Context,
     kind: type[S],

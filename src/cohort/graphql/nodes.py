@@ -19,7 +19,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types.base import get_object_definition
 
 from cohort.domain.listing import MAX_LIMIT
-from cohort.errors import InvalidRequest
+from cohort.errors import InvalidRequest, NotFound
 from cohort.graphql.context import Info
 
 if TYPE_CHECKING:
@@ -70,6 +70,15 @@ class LoadedNode(relay.Node):
     @classmethod
     def from_row(cls, row: Any) -> Self:
         return build(cls, row)
+
+    @classmethod
+    async def related(cls, info: Info, node_id: UUID) -> Self:
+        """The object a visible one refers to (a lesson's cohort, a cohort's program), which the
+        caller therefore sees too."""
+        row = await cls.loader(info.context.loaders).load(node_id)
+        if row is None:
+            raise NotFound(f"{type_name(cls).lower()} not found")
+        return cls.from_row(row)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]  # one async signature for Node's sync/async overloads

@@ -16,12 +16,11 @@ from cohort.domain.cohorts import models
 from cohort.domain.cohorts.models import CohortStatus
 from cohort.domain.cohorts.services import CohortService, ProgramService
 from cohort.domain.identity import models as identity_models
-from cohort.domain.listing import ListParams, Page
 from cohort.domain.roles import Role
 from cohort.errors import InvalidRequest, NotFound
-from cohort.graphql.connections import CountedConnection, Pages, SortOrder, search_text
+from cohort.graphql.connections import CountedConnection, Pages, SortOrder, search_text, through
 from cohort.graphql.context import Info
-from cohort.graphql.loaders import PageKey
+from cohort.graphql.loaders import under
 from cohort.graphql.nodes import LoadedNode, build, uuid_of
 from cohort.graphql.types.identity import User
 
@@ -83,11 +82,7 @@ class Program(LoadedNode):
         search: str | None = None,
     ) -> Pages[Any]:
         loader = info.context.loaders.program_cohorts
-        filters = (("status", status), ("search", search_text(search)))
-
-        def fetch(params: ListParams) -> Any:
-            return loader.load(PageKey(self.id, params, filters))
-
+        fetch = under(loader, self.id, status=status, search=search_text(search))
         return Pages(fetch, Cohort.from_row, sort=sort, order=order)
 
 
@@ -114,10 +109,7 @@ class Cohort(LoadedNode):
 
     @strawberry.field
     async def program(self, info: Info) -> Program:
-        row = await info.context.loaders.program.load(self.program_id)
-        if row is None:  # a cohort you see belongs to a program you see
-            raise NotFound("program not found")
-        return Program.from_row(row)
+        return await Program.related(info, self.program_id)
 
     @relay.connection(
         Annotated["MembershipConnection", strawberry.lazy("cohort.graphql.types.cohorts")],
@@ -130,11 +122,7 @@ class Cohort(LoadedNode):
         order: SortOrder = SortOrder.ASC,
         role: Role | None = None,
     ) -> Pages[Any]:
-        loader = info.context.loaders.cohort_members
-
-        def fetch(params: ListParams) -> Any:
-            return loader.load(PageKey(self.id, params, (("role", role),)))
-
+        fetch = under(info.context.loaders.cohort_members, self.id, role=role)
         return Pages(fetch, Membership.from_row, sort=sort, order=order)
 
     @relay.connection(
@@ -151,11 +139,7 @@ class Cohort(LoadedNode):
     ) -> Pages[Any]:
         from cohort.graphql.types import lessons  # lessons sit above cohorts and refer back to them
 
-        loader = info.context.loaders.cohort_lessons
-
-        def fetch(params: ListParams) -> Any:
-            return loader.load(PageKey(self.id, params, (("released", released),)))
-
+        fetch = under(info.context.loaders.cohort_lessons, self.id, released=released)
         return Pages(fetch, lessons.Lesson.from_row, sort=sort or lessons.LessonSort.POSITION, order=order)
 
 
@@ -181,10 +165,7 @@ class Membership(LoadedNode):
 
     @strawberry.field
     async def cohort(self, info: Info) -> Cohort:
-        row = await info.context.loaders.cohort.load(self.cohort_id)
-        if row is None:  # a membership you see is in a cohort you see
-            raise NotFound("cohort not found")
-        return Cohort.from_row(row)
+        return await Cohort.related(info, self.cohort_id)
 
 
 @strawberry.type
@@ -224,14 +205,12 @@ class CohortQueries:
         order: SortOrder = SortOrder.ASC,
         search: str | None = None,
     ) -> Pages[Any]:
-        context = info.context
-        actor = context.require_actor()
         search = search_text(search)
-
-        async def fetch(params: ListParams) -> Page[models.Program]:
-            async with context.service(ProgramService) as programs:
-                return await programs.list_for(actor, params, search=search)
-
+        fetch = through(
+            info.context,
+            ProgramService,
+            lambda programs, actor, params: programs.list_for(actor, params, search=search),
+        )
         return Pages(fetch, Program.from_row, sort=sort, order=order)
 
     @strawberry.field(description="A program by id or by slug; null if missing or not yours to see.")
@@ -258,15 +237,15 @@ class CohortQueries:
         status: CohortStatus | None = None,
         search: str | None = None,
     ) -> Pages[Any]:
-        context = info.context
-        actor = context.require_actor()
         program = None if program_id is None else uuid_of(program_id, Program, "program_id")
         search = search_text(search)
-
-        async def fetch(params: ListParams) -> Page[models.Cohort]:
-            async with context.service(CohortService) as cohorts:
-                return await cohorts.list_for(actor, params, program_id=program, status=status, search=search)
-
+        fetch = through(
+            info.context,
+            CohortService,
+            lambda cohorts, actor, params: cohorts.list_for(
+                actor, params, program_id=program, status=status, search=search
+            ),
+        )
         return Pages(fetch, Cohort.from_row, sort=sort, order=order)
 
     @strawberry.field(

@@ -13,8 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from cohort.domain.identity import models
 from cohort.domain.identity.services import UserService
-from cohort.domain.listing import ListParams, Page
-from cohort.graphql.connections import CountedConnection, Pages, SortOrder, search_text
+from cohort.graphql.connections import CountedConnection, Pages, SortOrder, search_text, through
 from cohort.graphql.context import Info
 from cohort.graphql.nodes import LoadedNode, build
 
@@ -92,12 +91,10 @@ class IdentityQueries:
         order: SortOrder = SortOrder.ASC,
         search: Annotated[str | None, strawberry.argument(description="Part of the login.")] = None,
     ) -> Pages[Any]:
-        context = info.context
-        actor = context.require_actor()
         search = search_text(search)
-
-        async def fetch(params: ListParams) -> Page[models.User]:
-            async with context.service(UserService) as users:
-                return await users.list_for(actor, params, search=search)
-
+        fetch = through(
+            info.context,
+            UserService,
+            lambda users, actor, params: users.list_for(actor, params, search=search),
+        )
         return Pages(fetch, User.from_row, sort=sort, order=order)

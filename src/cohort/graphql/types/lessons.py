@@ -11,7 +11,6 @@ import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from cohort.errors import NotFound
 from cohort.graphql.connections import CountedConnection
 from cohort.graphql.context import Info
 from cohort.graphql.nodes import LoadedNode
@@ -47,10 +46,7 @@ class Lesson(LoadedNode):
 
     @strawberry.field
     async def cohort(self, info: Info) -> Cohort:
-        row = await info.context.loaders.cohort.load(self.cohort_id)
-        if row is None:  # a lesson you see is in a cohort you see
-            raise NotFound("cohort not found")
-        return Cohort.from_row(row)
+        return await Cohort.related(info, self.cohort_id)
 
 
 @strawberry.type

@@ -10,13 +10,11 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from cohort.domain.cohorts.models import Membership as MembershipRow
 from cohort.domain.cohorts.services import MembershipService
 from cohort.domain.identity import models
 from cohort.domain.identity.services import ApiTokenService, UserService
-from cohort.domain.listing import ListParams, Page
 from cohort.domain.roles import Role
-from cohort.graphql.connections import Pages, SortOrder
+from cohort.graphql.connections import Pages, SortOrder, through
 from cohort.graphql.context import Info
 from cohort.graphql.types.cohorts import Membership, MembershipConnection, MembershipSort
 from cohort.graphql.types.identity import ApiToken, User
@@ -44,13 +42,11 @@ class Viewer:
         order: SortOrder = SortOrder.ASC,
         role: Role | None = None,
     ) -> Pages[Any]:
-        context = info.context
-        actor = context.require_actor()
-
-        async def fetch(params: ListParams) -> Page[MembershipRow]:
-            async with context.service(MembershipService) as memberships:
-                return await memberships.list_mine(actor, params, role=role)
-
+        fetch = through(
+            info.context,
+            MembershipService,
+            lambda memberships, actor, params: memberships.list_mine(actor, params, role=role),
+        )
         return Pages(fetch, Membership.from_row, sort=sort, order=order)
 
     @strawberry.field(description="Your API tokens, newest first.")

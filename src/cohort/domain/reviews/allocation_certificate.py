@@ -55,6 +55,8 @@ def improving_arcs(
     reached: list[int] = []
     reached_subs: list[int] = []
     for level in range(highest, lowest + 1, -1):
+        # A reviewer reached at a higher level and not low enough then is not low enough now.
+        newly_reached = len(reached)
         frontier = deque(p for p in by_load[level] if p in unvisited)
         unvisited.difference_update(frontier)
         while frontier:
@@ -78,7 +80,7 @@ def improving_arcs(
                     came_from_sub[r] = j
                 frontier.extend(step)
                 reached.extend(step)
-        targets = [r for r in reached if load[r] <= level - 2]
+        targets = [r for r in reached[newly_reached:] if load[r] <= level - 2]
         if targets:
             return _repair_arcs(
                 problem, taken, targets, load, level, came_from_sub, came_from_reviewer, reached_subs, spare

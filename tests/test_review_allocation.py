@@ -452,6 +452,16 @@ def test_a_declined_review_goes_to_someone_else() -> None:
     assert second.released == (declined,)
 
 
+def test_an_exclusion_declared_later_keeps_existing_work_unless_it_is_replaced() -> None:
+    case = people_case(4, 1, existing=(Assignment(1000, 1),), exclusions=((0, 1),))
+    kept = case.run()
+    assert Assignment(1000, 1) in kept.assignments
+    assert Assignment(1001, 0) not in kept.assignments
+    redone = replace(case, existing=(), replace=(Assignment(1000, 1),)).run()
+    (reviewer,) = [a.reviewer for a in redone.assignments if a.submission == 1000]
+    assert reviewer in {2, 3}
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -1,8 +1,8 @@
 """Reviewer allocation for peer review: which pool members review which submission.
 
-Pure: plain data in, plain data out, no database and no web layer. Ids are any hashable, totally
-ordered values (``uuid.UUID`` in the application); the order only serves to make results
-independent of the order of the inputs.
+Pure: plain data in, plain data out, no database and no web layer. Ids are hashable, totally
+ordered values of one type (``uuid.UUID`` in the application); the order only serves to make
+results independent of the order of the inputs.
 
 Terms. ``P`` is the reviewer pool. A submission ``s`` *keeps* every assignment in ``existing`` (those
 are never moved or dropped); ``replace`` lists assignments being withdrawn (for instance the pending
@@ -17,9 +17,9 @@ Guarantees of ``allocate_reviewers`` (proved in the modules named, tested in
 1. Safety. No new assignment is a self-review, an excluded pair, a second assignment of the same
    reviewer to a submission, a reviewer outside the pool, or a replaced assignment handed back.
 2. Fill. Every submission gets exactly ``min(need_s, |E_s|)`` new reviewers. So it ends with ``k``
-   reviewers whenever ``kept_s + |E_s| >= k`` (with nothing excluded: whenever the pool holds ``k``
-   people besides its author), and otherwise with every eligible reviewer and a ``Shortfall`` saying
-   how many are missing and why.
+   reviewers whenever ``kept_s + |E_s| >= k`` (with nothing excluded or replaced: whenever the pool
+   holds ``k`` people besides its author), and otherwise with every eligible reviewer and a
+   ``Shortfall`` saying how many are missing and why.
 3. Balance. Among all allocations satisfying 1 and 2, the final load vector over the pool (kept plus
    new assignments per pool member) is decreasingly minimal: its largest load is as small as
    possible, then the next largest, and so on. Such a vector is least majorized, so it also has the
@@ -154,8 +154,8 @@ def allocate_reviewers(
     Priorities, strictly in this order: fill every slot that can be filled, then balance loads
     (decreasingly minimal load vector), then avoid earlier pairs. The precise guarantees are in the
     module docstring. Raises ``ValueError`` for a negative ``k`` or weight, duplicate submission ids,
-    and ``existing``/``replace`` entries that name unknown submissions, review their own author,
-    repeat each other, or appear in both.
+    ``existing`` or ``replace`` entries naming an unknown submission, an ``existing`` entry that is a
+    self-review or is listed twice, and an assignment in both ``existing`` and ``replace``.
     """
     if k < 0:
         raise ValueError("k must not be negative")

@@ -207,16 +207,24 @@ def test_grid_overlap_matches_zoneinfo_oracle(a: Person, b: Person, first: date,
 
 @settings(max_examples=100, deadline=None)
 @given(group=st.lists(people, min_size=2, max_size=5), first=cohort_starts, days=st.integers(1, 21))
-def test_hour_of_week_profiles_never_hide_a_real_overlap(group: list[Person], first: date, days: int) -> None:
-    """Candidate ranking treats a zero profile product as "no overlap"; that must never be wrong."""
-    grid = AvailabilityGrid.build(group, first, first + timedelta(days=days - 1))
+def test_shared_week_hours_never_hide_an_overlap(group: list[Person], first: date, days: int) -> None:
+    """Candidate ranking treats zero shared hours of the week as "no overlap"; that must never be
+    wrong. And a person's own mask has exactly the UTC hours of the week they are available in."""
+    last = first + timedelta(days=days - 1)
+    grid = AvailabilityGrid.build(group, first, last)
+    everyone = np.arange(len(group))
+    shared = grid.shared_hours(everyone, everyone).astype(np.int64)
     rows_a, rows_b = np.triu_indices(len(group), k=1)
     exact = grid.overlap_minutes(rows_a, rows_b)
-    proxy = (grid.hour_of_week[rows_a].astype(np.int64) * grid.hour_of_week[rows_b]).sum(axis=1)
-    assert np.all((exact == 0) | (proxy > 0))
-    # A person's profile holds all their available time: steps per hour-of-week add up to it.
-    itself = grid.overlap_minutes(np.arange(len(group)), np.arange(len(group)))
-    assert np.array_equal(grid.hour_of_week.sum(axis=1) * grid.slot_minutes, itself)
+    assert np.all((exact == 0) | (shared[rows_a, rows_b] > 0))
+    for index, person in enumerate(group):
+        hours = set()
+        for start, end in oracle_intervals(person, first, last):
+            moment = start
+            while moment < end:
+                hours.add(moment.weekday() * 24 + moment.hour)
+                moment += timedelta(minutes=15)
+        assert shared[index, index] == len(hours)
 
 
 @settings(max_examples=60, deadline=None)

@@ -19,10 +19,11 @@ constant that could overflow the solver's integer costs.
 Exactness: the solution is optimal over the candidate graph. When the free learners times the mentors
 with free capacity number at most ``complete_graph_max_pairs``, the graph holds every allowed pair and
 the result is optimal over all pairings. Above that, each learner keeps its ``candidates_per_learner``
-best mentors and each mentor its ``candidates_per_mentor`` best learners by a ranking score (exact
-skill and language terms, availability from hour-of-week profiles), plus every preferred pair; exact
-scores are then computed for those pairs. Pairs outside that graph are never considered, and an
-unmatched learner who had a suitable free mentor outside it is reported as such.
+best mentors by a ranking score (exact skill and language terms; availability as the number of UTC
+hours of the week both are available in), each mentor that fewer than ``candidates_per_mentor``
+learners kept gets its own best learners added (so no capacity is unreachable), and every preferred
+pair is added; exact scores are then computed for those pairs. Pairs outside that graph are never
+considered, and an unmatched learner who had a suitable free mentor outside it is reported as such.
 
 Determinism: the input is normalised (sorted by id, tags and languages lower-cased, duplicates
 removed) before anything else, all arithmetic on scores is integer, and the solver is deterministic
@@ -46,6 +47,7 @@ import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
 from cohort.domain.mentoring.availability import (
+    HOURS_PER_WEEK,
     AvailabilityError,
     AvailabilityGrid,
     Person,
@@ -96,12 +98,11 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+Graph = Literal["complete", "candidates"]
+Method = Literal["min_cost_flow", "greedy"]
 _FINGERPRINT_VERSION = b"cohort.mentor-pairing.v1\n"
 # Candidate ranking works on blocks of learners x mentors of about this many cells.
 _BLOCK_CELLS = 2_000_000
-# Float32 matrix products of integer-valued inputs are exact (and so identical on every machine)
-# while every partial sum stays below 2**24.
-_FLOAT32_EXACT = 2**24
 _REASON_BATCH = 64
 
 
@@ -198,8 +199,8 @@ class MentorLoad(msgspec.Struct, frozen=True):
 
 
 class RunParameters(msgspec.Struct, frozen=True):
-    method: Literal["min_cost_flow", "greedy"]
-    graph: Literal["complete", "candidates"]
+    method: Method
+    graph: Graph
     options: PairingOptions
     candidate_pairs: int
     slot_minutes: int
@@ -363,7 +364,6 @@ class _Candidates:
     availability: IntArray
     language: IntArray
     preference: IntArray
-    graph: Literal["complete", "candidates"] = "complete"
     base: IntArray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -381,7 +381,6 @@ class _Candidates:
             availability=both("availability"),
             language=both("language"),
             preference=both("preference"),
-            graph=self.graph,
         )
 
     def take(self, keep: BoolArray | IntArray) -> _Candidates:
@@ -393,7 +392,6 @@ class _Candidates:
             self.availability[keep],
             self.language[keep],
             self.preference[keep],
-            self.graph,
         )
 
 
@@ -419,15 +417,14 @@ class _Problem:
         self.languages = LanguageTable(
             [learner.languages for learner in self.learners], [mentor.languages for mentor in self.mentors]
         )
-        self.blocked_learner, self.blocked_mentor = self._key_arrays(
+        self.blocked_keys = self._keys(
             [(p.learner_id, p.mentor_id) for p in request.forbidden]
             + [(learner.id, mentor) for learner in self.learners for mentor in learner.avoid]
         )
+        self.blocked_learner, self.blocked_mentor = np.divmod(self.blocked_keys, max(1, len(self.mentors)))
         self.preferred_keys = self._keys(
             [(learner.id, mentor) for learner in self.learners for mentor in learner.prefer]
         )
-        blocked_keys = self.blocked_learner * max(1, len(self.mentors)) + self.blocked_mentor
-        self.blocked_keys = blocked_keys
         self.fixed: list[tuple[int, int, Origin]] = []
         self.released: list[ReleasedPair] = []
         self._fix_pins_and_existing()
@@ -435,17 +432,9 @@ class _Problem:
         for _, mentor, _ in self.fixed:
             self.load[mentor] += 1
         fixed_learners = {learner for learner, _, _ in self.fixed}
-        hours = self.grid.hour_of_week
-        bound = int(hours.sum(axis=1).max()) * int(hours.max()) if hours.size else 0
-        self._hour_dtype = np.float32 if bound < _FLOAT32_EXACT else np.float64
         self.is_free = np.ones(len(self.learners), dtype=np.bool_)
         self.is_free[list(fixed_learners)] = False
         self.free = np.flatnonzero(self.is_free).astype(np.int64)
-
-    def _key_arrays(self, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> tuple[IntArray, IntArray]:
-        keys = self._keys(pairs)
-        width = max(1, len(self.mentors))
-        return keys // width, keys % width
 
     def _keys(self, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> IntArray:
         """Known (learner, mentor) id pairs as sorted unique ``learner x mentors + mentor`` keys."""
@@ -519,9 +508,7 @@ class _Problem:
     def learner_rows(self, learners: IntArray) -> IntArray:
         return learners + len(self.mentors)
 
-    def score(
-        self, learners: IntArray, mentors: IntArray, graph: Literal["complete", "candidates"]
-    ) -> _Candidates:
+    def score(self, learners: IntArray, mentors: IntArray) -> _Candidates:
         """Exact score terms for the given pairs."""
         overlap = self.grid.overlap_minutes(self.learner_rows(learners), mentors)
         width = max(1, len(self.mentors))
@@ -534,7 +521,6 @@ class _Problem:
             availability=availability_points(overlap, self.grid.days, self.weights),
             language=self.weights.shared_language * self.languages.shared(learners, mentors).astype(np.int64),
             preference=self.weights.preferred_mentor * preferred.astype(np.int64),
-            graph=graph,
         )
 
     def overlap_ok(self, overlap: IntArray) -> BoolArray:
@@ -555,46 +541,36 @@ class _Problem:
         hit = (learners[rows] == self.blocked_learner) & (mentors[columns] == self.blocked_mentor)
         return rows[hit], columns[hit]
 
-    def hour_profiles(self, rows: IntArray) -> npt.NDArray[np.floating]:
-        """Hour-of-week profiles as floats for BLAS, in a precision that keeps their products exact."""
-        return self.grid.hour_of_week[rows].astype(self._hour_dtype)
-
 
 # --- candidate graph ------------------------------------------------------------------------------
 
 
 class _Ranker:
-    """Scores whole blocks of learners x mentors with matrix products, for choosing candidates.
+    """Scores whole blocks of learners x mentors at once, for choosing candidates.
 
-    Skill and language are exact; availability uses the hour-of-week profiles, whose product is zero
-    exactly when the real overlap is zero, so a zero there rules a pair out when an overlap is required.
-    Pairs that cannot be candidates rank ``-inf``.
+    Skill and language terms are exact. Availability counts the UTC hours of the week in which both
+    are available at some point of the cohort (as if each were a full shared hour every week); a
+    count of zero means no overlap at all, so such pairs rank ``-inf`` when an overlap is required,
+    as do excluded and avoided pairs.
     """
 
     def __init__(self, problem: _Problem, mentors: IntArray) -> None:
         self.problem = problem
         self.mentors = mentors
-        weights, grid = problem.weights, problem.grid
-        self.mentor_hours = problem.hour_profiles(mentors).T.copy()
+        weights = problem.weights
         self.skill_points = np.float32(weights.skill_per_level)
         self.language_points = np.float32(weights.shared_language)
-        # Profiles of two people available every week in the same full hour multiply to
-        # (60/slot)^2 x weeks^2, which should read as 60 minutes a week.
-        minutes_per_unit = grid.slot_minutes**2 * 49 / (60 * grid.days**2)
-        self.points_per_unit = weights.availability_per_hour / 60 * minutes_per_unit
-        self.cap_points = weights.availability_per_hour / 60 * weights.availability_cap_minutes
+        minutes = np.minimum(60 * np.arange(HOURS_PER_WEEK + 1), weights.availability_cap_minutes)
+        self.hour_points = (weights.availability_per_hour / 60 * minutes).astype(np.float32)
+        if problem.options.min_weekly_overlap_minutes > 0:
+            self.hour_points[0] = -np.inf
 
-    def block(self, learners: IntArray) -> npt.NDArray[np.floating]:
+    def block(self, learners: IntArray) -> npt.NDArray[np.float32]:
         problem = self.problem
-        rank = problem.hour_profiles(problem.learner_rows(learners)) @ self.mentor_hours
-        impossible = rank <= 0 if problem.options.min_weekly_overlap_minutes > 0 else None
-        rank *= self.points_per_unit
-        np.minimum(rank, self.cap_points, out=rank)
+        rank = self.hour_points[problem.grid.shared_hours(problem.learner_rows(learners), self.mentors)]
         rank += self.skill_points * problem.skills.block_units(learners, self.mentors)
         shared = problem.languages.shared_block(learners, self.mentors)
         np.add(rank, self.language_points, out=rank, where=shared)
-        if impossible is not None:
-            np.putmask(rank, impossible, -np.inf)
         rows, columns = problem.blocked_cells(learners, self.mentors)
         rank[rows, columns] = -np.inf
         return rank
@@ -606,7 +582,7 @@ def _blocks(items: IntArray, width: int) -> Iterable[IntArray]:
         yield items[first : first + size]
 
 
-def _top_columns(rank: npt.NDArray[np.floating], count: int) -> tuple[IntArray, BoolArray]:
+def _top_columns(rank: npt.NDArray[np.float32], count: int) -> tuple[IntArray, BoolArray]:
     """Column indices of the ``count`` largest entries of each row, and which of them are finite."""
     if count >= rank.shape[1]:
         top = np.broadcast_to(np.arange(rank.shape[1]), rank.shape)
@@ -657,7 +633,7 @@ def _mentor_side(problem: _Problem, mentors: IntArray) -> IntArray:
     """Pair keys of each given mentor's ``candidates_per_mentor`` best learners."""
     per_mentor = problem.options.candidates_per_mentor
     ranker = _Ranker(problem, mentors)
-    pool_rank: list[npt.NDArray[np.floating]] = []
+    pool_rank: list[npt.NDArray[np.float32]] = []
     pool_learner: list[IntArray] = []
     for block in _blocks(problem.free, mentors.size):
         by_mentor = np.ascontiguousarray(ranker.block(block).T)
@@ -670,7 +646,7 @@ def _mentor_side(problem: _Problem, mentors: IntArray) -> IntArray:
     return keys[finite]
 
 
-def _candidate_graph(problem: _Problem) -> _Candidates:
+def _candidate_graph(problem: _Problem) -> tuple[_Candidates, Graph]:
     """Every possible pair when the instance is small enough, else a sparse graph:
 
     each learner's ``candidates_per_learner`` best mentors by rank, plus, for each mentor that fewer
@@ -680,7 +656,7 @@ def _candidate_graph(problem: _Problem) -> _Candidates:
     """
     mentors = np.flatnonzero(problem.capacity > problem.load).astype(np.int64)
     complete = problem.free.size * mentors.size <= problem.options.complete_graph_max_pairs
-    graph: Literal["complete", "candidates"] = "complete" if complete else "candidates"
+    graph: Graph = "complete" if complete else "candidates"
     found: list[IntArray] = [np.zeros(0, dtype=np.int64)]
     if problem.free.size and mentors.size:
         learner_side, picked = _learner_side(problem, mentors, complete)
@@ -695,8 +671,8 @@ def _candidate_graph(problem: _Problem) -> _Candidates:
     pair_learner, pair_mentor = keys // width, keys % width
     eligible = problem.is_free[pair_learner] & (problem.capacity[pair_mentor] > problem.load[pair_mentor])
     eligible &= ~_member(keys, problem.blocked_keys)
-    candidates = problem.score(pair_learner[eligible], pair_mentor[eligible], graph)
-    return candidates.take(problem.overlap_ok(candidates.overlap))
+    candidates = problem.score(pair_learner[eligible], pair_mentor[eligible])
+    return candidates.take(problem.overlap_ok(candidates.overlap)), graph
 
 
 # --- solvers --------------------------------------------------------------------------------------
@@ -817,45 +793,41 @@ def _explain(
 
 
 def _any_suitable(problem: _Problem, learners: IntArray, mentors: IntArray) -> BoolArray:
-    """For each learner: is any of ``mentors`` allowed and sharing the minimum weekly overlap?
-
-    Mentors are tried in order of the hour-of-week product (zero means no overlap at all), a batch at
-    a time, so most learners are settled by the first exact check.
-    """
-    found = np.zeros(learners.size, dtype=np.bool_)
-    if learners.size == 0 or mentors.size == 0:
-        return found
-    for block_start in range(0, learners.size, max(1, _BLOCK_CELLS // mentors.size)):
-        block = learners[block_start : block_start + max(1, _BLOCK_CELLS // mentors.size)]
-        allowed = np.ones((block.size, mentors.size), dtype=np.bool_)
-        allowed[problem.blocked_cells(block, mentors)] = False
-        if problem.options.min_weekly_overlap_minutes == 0:
-            found[block_start : block_start + block.size] = allowed.any(axis=1)
-            continue
-        hours = problem.hour_profiles(problem.learner_rows(block)) @ problem.hour_profiles(mentors).T
-        hours[~allowed] = 0
-        order = np.argsort(-hours, axis=1, kind="stable")
-        settled = np.zeros(block.size, dtype=np.bool_)
-        for first in range(0, mentors.size, _REASON_BATCH):
-            columns = order[:, first : first + _REASON_BATCH]
-            open_rows = np.flatnonzero(~settled)
-            rows = np.repeat(open_rows, columns.shape[1])
-            cols = columns[open_rows].ravel()
-            live = hours[rows, cols] > 0
-            if not live.any():
-                break
-            rows, cols = rows[live], cols[live]
-            overlap = problem.grid.overlap_minutes(problem.learner_rows(block[rows]), mentors[cols])
-            settled[rows[problem.overlap_ok(overlap)]] = True
-            if settled.all():
-                break
-        found[block_start : block_start + block.size] = settled
-    return found
+    """For each learner: is any of ``mentors`` allowed and sharing the minimum weekly overlap?"""
+    found = [np.zeros(0, dtype=np.bool_)]
+    if mentors.size:
+        found += [_any_suitable_block(problem, block, mentors) for block in _blocks(learners, mentors.size)]
+    else:
+        found.append(np.zeros(learners.size, dtype=np.bool_))
+    return np.concatenate(found)
 
 
-def _unmatched(
-    problem: _Problem, learners: IntArray, load: IntArray, graph: Literal["complete", "candidates"]
-) -> list[UnmatchedLearner]:
+def _any_suitable_block(problem: _Problem, learners: IntArray, mentors: IntArray) -> BoolArray:
+    """Mentors are tried by decreasing shared hours of the week (zero means no overlap at all), a
+    batch at a time, so most learners are settled by the first exact check."""
+    allowed = np.ones((learners.size, mentors.size), dtype=np.bool_)
+    allowed[problem.blocked_cells(learners, mentors)] = False
+    if problem.options.min_weekly_overlap_minutes == 0:
+        return np.asarray(allowed.any(axis=1), dtype=np.bool_)
+    hours = problem.grid.shared_hours(problem.learner_rows(learners), mentors)
+    hours[~allowed] = 0
+    order = np.argsort(-hours.astype(np.int16), axis=1, kind="stable")
+    settled = np.zeros(learners.size, dtype=np.bool_)
+    for first in range(0, mentors.size, _REASON_BATCH):
+        open_rows = np.flatnonzero(~settled)
+        columns = order[open_rows, first : first + _REASON_BATCH]
+        rows = np.repeat(open_rows, columns.shape[1])
+        cols = columns.ravel()
+        live = hours[rows, cols] > 0
+        if not live.any():
+            break
+        rows, cols = rows[live], cols[live]
+        overlap = problem.grid.overlap_minutes(problem.learner_rows(learners[rows]), mentors[cols])
+        settled[rows[problem.overlap_ok(overlap)]] = True
+    return settled
+
+
+def _unmatched(problem: _Problem, learners: IntArray, load: IntArray, graph: Graph) -> list[UnmatchedLearner]:
     everyone = np.arange(len(problem.mentors), dtype=np.int64)
     blocked_count = np.bincount(problem.blocked_learner, minlength=len(problem.learners))
     has_allowed = blocked_count[learners] < len(problem.mentors)
@@ -902,16 +874,16 @@ def _unmatched(
     return result
 
 
-def _run(request: PairingRequest, method: Literal["min_cost_flow", "greedy"]) -> PairingResult:
+def _run(request: PairingRequest, method: Method) -> PairingResult:
     canonical = normalise(request)
     problem = _Problem(canonical)
-    candidates = _candidate_graph(problem)
+    candidates, graph = _candidate_graph(problem)
     chosen = (
         _solve_flow(problem, candidates) if method == "min_cost_flow" else _solve_greedy(problem, candidates)
     )
     fixed_learner = np.array([learner for learner, _, _ in problem.fixed], dtype=np.int64)
     fixed_mentor = np.array([mentor for _, mentor, _ in problem.fixed], dtype=np.int64)
-    fixed = problem.score(fixed_learner, fixed_mentor, candidates.graph)
+    fixed = problem.score(fixed_learner, fixed_mentor)
     picked = candidates.take(chosen)
     everything = fixed + picked
     origins = [origin for _, _, origin in problem.fixed] + [Origin.OPTIMISED] * picked.learner.size
@@ -923,7 +895,7 @@ def _run(request: PairingRequest, method: Literal["min_cost_flow", "greedy"]) ->
         fingerprint=_fingerprint_of(canonical),
         parameters=RunParameters(
             method=method,
-            graph=candidates.graph,
+            graph=graph,
             options=canonical.options,
             candidate_pairs=int(candidates.learner.size),
             slot_minutes=problem.grid.slot_minutes,
@@ -932,7 +904,7 @@ def _run(request: PairingRequest, method: Literal["min_cost_flow", "greedy"]) ->
         matched=len(explanations),
         total_score=sum(pair.terms.total for pair in explanations),
         pairs=tuple(explanations),
-        unmatched=tuple(_unmatched(problem, unmatched, load, candidates.graph)),
+        unmatched=tuple(_unmatched(problem, unmatched, load, graph)),
         released=tuple(problem.released),
         loads=tuple(loads),
     )

@@ -85,28 +85,50 @@ def oracle_overlap_minutes(a: Person, b: Person, first: date, last: date) -> int
 # --- hand-worked cases -----------------------------------------------------------------------------
 
 
-def test_dst_changes_three_weeks_apart_between_berlin_and_new_york() -> None:
-    """Mondays 15-17 in Berlin against Mondays 9-11 in New York, 3 March to 6 April 2025 (5 weeks).
-
-    3 Mar: UTC+1 vs UTC-5, both 14-16 UTC: 2 h. The US changes on 9 Mar, Europe on 30 Mar, so on
-    10, 17 and 24 Mar New York is 13-15 UTC against Berlin's 14-16: 1 h each. 31 Mar: both 13-15
-    UTC: 2 h. Total 7 h, 1.4 h a week.
-    """
-    berlin = Person("Europe/Berlin", [window(0, "15:00", "17:00")])
-    new_york = Person("America/New_York", [window(0, "09:00", "11:00")])
-    first, last = date(2025, 3, 3), date(2025, 4, 6)
-    assert total_minutes(berlin, new_york, first, last) == 7 * 60
-    assert weekly_overlap_hours(berlin, new_york, first, last) == pytest.approx(1.4)
-
-
-def test_across_the_date_line_a_tuesday_meets_a_monday() -> None:
-    """Auckland (UTC+13 in January) Tuesday 10-12 is Monday 21-23 UTC; Los Angeles (UTC-8) Monday
-    13-15 is Monday 21-23 UTC as well: 2 h on each of the two weeks of 6-19 January 2025."""
-    auckland = Person("Pacific/Auckland", [window(1, "10:00", "12:00")])
-    los_angeles = Person("America/Los_Angeles", [window(0, "13:00", "15:00")])
-    first, last = date(2025, 1, 6), date(2025, 1, 19)
-    assert total_minutes(auckland, los_angeles, first, last) == 4 * 60
-    assert weekly_overlap_hours(auckland, los_angeles, first, last) == pytest.approx(2.0)
+@pytest.mark.parametrize(
+    ("a", "b", "first", "last", "minutes", "weekly_hours"),
+    [
+        pytest.param(
+            # 3 Mar: UTC+1 vs UTC-5, both 14-16 UTC: 2 h. The US changes on 9 Mar, Europe on 30 Mar,
+            # so on 10, 17 and 24 Mar New York is 13-15 UTC against Berlin's 14-16: 1 h each.
+            # 31 Mar: both 13-15 UTC: 2 h. Total 7 h over 5 weeks.
+            Person("Europe/Berlin", [window(0, "15:00", "17:00")]),
+            Person("America/New_York", [window(0, "09:00", "11:00")]),
+            date(2025, 3, 3),
+            date(2025, 4, 6),
+            7 * 60,
+            1.4,
+            id="dst-changes-three-weeks-apart",
+        ),
+        pytest.param(
+            # Auckland (UTC+13 in January) Tuesday 10-12 is Monday 21-23 UTC; Los Angeles (UTC-8)
+            # Monday 13-15 is Monday 21-23 UTC too: 2 h in each of the two weeks.
+            Person("Pacific/Auckland", [window(1, "10:00", "12:00")]),
+            Person("America/Los_Angeles", [window(0, "13:00", "15:00")]),
+            date(2025, 1, 6),
+            date(2025, 1, 19),
+            4 * 60,
+            2.0,
+            id="date-line-tuesday-meets-monday",
+        ),
+        pytest.param(
+            # Kolkata (UTC+5:30) Monday 20:00-22:00 is 14:30-16:30 UTC; London in January Monday
+            # 15-17 is 15-17 UTC: 1.5 h a week.
+            Person("Asia/Kolkata", [window(0, "20:00", "22:00")]),
+            Person("Europe/London", [window(0, "15:00", "17:00")]),
+            date(2025, 1, 6),
+            date(2025, 1, 19),
+            3 * 60,
+            1.5,
+            id="half-hour-zone",
+        ),
+    ],
+)
+def test_hand_worked_overlaps(
+    a: Person, b: Person, first: date, last: date, minutes: int, weekly_hours: float
+) -> None:
+    assert total_minutes(a, b, first, last) == minutes
+    assert weekly_overlap_hours(a, b, first, last) == pytest.approx(weekly_hours)
 
 
 def test_each_person_counts_only_their_own_local_cohort_dates() -> None:
@@ -134,14 +156,12 @@ def test_a_window_crossing_local_midnight_continues_into_the_next_day() -> None:
     assert total_minutes(whole_day, whole_day, date(2025, 1, 6), date(2025, 1, 12)) == 24 * 60
 
 
-def test_half_hour_zone_overlaps_by_half_hours() -> None:
-    """Kolkata (UTC+5:30) Monday 20:00-22:00 is 14:30-16:30 UTC; London in January Monday 15-17 is
-    15-17 UTC: 1.5 h a week on a 30-minute grid."""
-    kolkata = Person("Asia/Kolkata", [window(0, "20:00", "22:00")])
-    london = Person("Europe/London", [window(0, "15:00", "17:00")])
-    grid = AvailabilityGrid.build([kolkata, london], date(2025, 1, 6), date(2025, 1, 19))
-    assert grid.slot_minutes == 30
-    assert weekly_overlap_hours(kolkata, london, date(2025, 1, 6), date(2025, 1, 19)) == 1.5
+def test_grid_step_follows_the_finest_boundary() -> None:
+    """Whole hours give a 60-minute grid, Kolkata's half hour 30, Kathmandu's quarter 15."""
+    first, last = date(2025, 1, 6), date(2025, 1, 12)
+    for zone, step in [("Europe/London", 60), ("Asia/Kolkata", 30), ("Asia/Kathmandu", 15)]:
+        grid = AvailabilityGrid.build([Person(zone, [window(0, "20:00", "22:00")])], first, last)
+        assert grid.slot_minutes == step
 
 
 def test_windows_on_the_nights_clocks_change_last_their_real_length() -> None:

@@ -1,8 +1,9 @@
 """The pairing engine against an independent brute force, plus its guarantees and its refusals.
 
 The brute force re-derives everything from the documented rules: overlaps with ``zoneinfo`` one
-occurrence at a time, the score terms with exact fractions, the kept existing pairs, and the optimum
-by enumerating every assignment of the free learners. Priority: most learners matched, then score.
+occurrence at a time (the oracle of the availability tests), the score terms with exact fractions,
+the kept existing pairs, and the optimum by enumerating every assignment of the free learners.
+Priority: most learners matched, then score.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cohort.domain.mentoring.availability import Person
 from cohort.domain.mentoring.engine import (
     Goal,
     LearnerProfile,
@@ -38,6 +39,7 @@ from cohort.domain.mentoring.engine import (
     greedy_pairing,
     pair_mentors,
 )
+from tests.test_pairing_availability import oracle_intervals
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Auckland"]
 TAGS = ["python", "sql", "go"]
@@ -54,29 +56,6 @@ def learner_id(index: int) -> uuid.UUID:
 
 
 # --- the brute force ---------------------------------------------------------------------------------
-
-
-def occurrences(
-    zone: str, windows: tuple[WeeklyWindow, ...], first: date, last: date
-) -> list[tuple[datetime, datetime]]:
-    intervals = []
-    day = first
-    while day <= last:
-        for w in windows:
-            if w.weekday == day.weekday():
-                end_day = day if w.end > w.start else day + timedelta(days=1)
-                start = datetime.combine(day, w.start, tzinfo=ZoneInfo(zone)).astimezone(UTC)
-                end = datetime.combine(end_day, w.end, tzinfo=ZoneInfo(zone)).astimezone(UTC)
-                if end > start:
-                    intervals.append((start, end))
-        day += timedelta(days=1)
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def shared_minutes(a: list[tuple[datetime, datetime]], b: list[tuple[datetime, datetime]]) -> int:
@@ -99,7 +78,7 @@ class Oracle:
         self.mentors = {m.id: m for m in r.mentors}
         self.learners = {p.id: p for p in r.learners}
         spans = {
-            person.id: occurrences(person.timezone, person.windows, r.cohort_start, r.cohort_end)
+            person.id: oracle_intervals(Person(person.timezone, person.windows), r.cohort_start, r.cohort_end)
             for person in (*r.mentors, *r.learners)
         }
         self.overlap = {

@@ -308,22 +308,49 @@ def test_engine_reaches_the_brute_force_optimum(request: PairingRequest) -> None
 @settings(max_examples=60, deadline=None)
 @given(request=instances())
 def test_unmatched_reasons_are_true(request: PairingRequest) -> None:
-    oracle = Oracle(request)
     result = pair_mentors(request)
+    check_reasons(result, Oracle(request))
+    assert UnmatchedReason.OUTSIDE_CANDIDATES not in {item.reason for item in result.unmatched}
+
+
+def check_reasons(result: PairingResult, oracle: Oracle) -> None:
     loads = Counter(pair.mentor_id for pair in result.pairs)
     for item in result.unmatched:
         learner = item.learner_id
         allowed = [m for m in oracle.mentors if (learner, m) not in oracle.blocked]
         suitable = [m for m in allowed if oracle.feasible(learner, m)]
+        free = [m for m in suitable if loads[m] < oracle.mentors[m].capacity]
         if item.reason is UnmatchedReason.NO_ALLOWED_MENTOR:
             assert not allowed
         elif item.reason is UnmatchedReason.NO_AVAILABILITY_OVERLAP:
             assert allowed
             assert not suitable
-        else:
-            assert item.reason is UnmatchedReason.NO_CAPACITY_LEFT
+        elif item.reason is UnmatchedReason.NO_CAPACITY_LEFT:
             assert suitable
-            assert all(loads[m] >= oracle.mentors[m].capacity for m in suitable)
+            assert not free
+        else:
+            assert item.reason is UnmatchedReason.OUTSIDE_CANDIDATES
+            assert free
+
+
+@settings(max_examples=80, deadline=None)
+@given(request=instances(), per_learner=st.integers(0, 2), per_mentor=st.integers(0, 2))
+def test_a_thin_candidate_graph_keeps_every_guarantee(
+    request: PairingRequest, per_learner: int, per_mentor: int
+) -> None:
+    """Sparse graphs may miss the optimum, never a hard constraint or an honest reason."""
+    options = msgspec.structs.replace(
+        request.options,
+        complete_graph_max_pairs=0,
+        candidates_per_learner=per_learner,
+        candidates_per_mentor=per_mentor,
+    )
+    thin = msgspec.structs.replace(request, options=options)
+    oracle = Oracle(thin)
+    result = pair_mentors(thin)
+    check_invariants(thin, result, oracle)
+    check_reasons(result, oracle)
+    assert (result.matched, result.total_score) <= oracle.optimum()
 
 
 @settings(max_examples=60, deadline=None)
@@ -572,6 +599,7 @@ def test_fingerprint_tracks_the_input() -> None:
         ({"learners": (learner(0, prefer=(mentor_id(0),), avoid=(mentor_id(0),)),)}, "prefers and avoids"),
         ({"mentors": (mentor(0, capacity=-1), mentor(1))}, "negative capacity"),
         ({"options": PairingOptions(min_weekly_overlap_minutes=-5)}, "must not be negative"),
+        ({"options": PairingOptions(weights=ScoreWeights(shared_language=10**7))}, "at most"),
         ({"cohort_end": date(2025, 1, 1)}, "ends before"),
     ],
 )

@@ -58,6 +58,7 @@ from cohort.domain.mentoring.availability import (
 from cohort.domain.mentoring.scoring import (
     MAX_LEVEL,
     MAX_PRIORITY,
+    MAX_WEIGHT,
     Goal,
     LanguageTable,
     ScoreTerms,
@@ -311,6 +312,9 @@ def _check_options(options: PairingOptions) -> None:
     negative = sorted(name for name, value in numbers.items() if value < 0)
     if negative:
         raise PairingInputError(f"options must not be negative: {', '.join(negative)}")
+    too_large = sorted(name for name, value in weights.items() if value > MAX_WEIGHT)
+    if too_large:
+        raise PairingInputError(f"weights must be at most {MAX_WEIGHT}: {', '.join(too_large)}")
 
 
 def normalise(request: PairingRequest) -> PairingRequest:

@@ -30,6 +30,8 @@ import numpy.typing as npt
 SCORE_SCALE = 1000
 MAX_LEVEL = 5
 MAX_PRIORITY = 3
+# Keeps every arc cost far inside the solver's 64-bit range, which it multiplies by the node count.
+MAX_WEIGHT = 1_000_000
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]

@@ -12,7 +12,7 @@ import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 
 import msgspec
@@ -595,6 +595,7 @@ def test_fingerprint_tracks_the_input() -> None:
         ),
         ({"learners": (learner(0), learner(0))}, "listed twice"),
         ({"learners": (learner(0, timezone="Mars/Base"),)}, "unknown time zone"),
+        ({"learners": (learner(0, windows=(WeeklyWindow(0, time(9, tzinfo=UTC), time(10)),)),)}, "time zone"),
         ({"learners": (learner(0, goals=(Goal("go", target_level=6),)),)}, "target"),
         ({"learners": (learner(0, prefer=(mentor_id(0),), avoid=(mentor_id(0),)),)}, "prefers and avoids"),
         ({"mentors": (mentor(0, capacity=-1), mentor(1))}, "negative capacity"),

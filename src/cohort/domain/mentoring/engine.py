@@ -108,6 +108,11 @@ _REASON_BATCH = 64
 
 
 class MentorProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What pairing needs to know of a mentor. ``timezone`` is an IANA key; ``windows`` are in it.
+
+    Tags and languages are compared case-insensitively (normalisation lower-cases them).
+    """
+
     id: uuid.UUID
     capacity: int
     timezone: str
@@ -117,6 +122,8 @@ class MentorProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class LearnerProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A learner's goals and constraints; ``avoid`` is a hard rule, ``prefer`` earns score."""
+
     id: uuid.UUID
     timezone: str
     goals: tuple[Goal, ...] = ()
@@ -127,11 +134,18 @@ class LearnerProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Pair(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A learner-mentor pair, used for staff exclusions, pins and the pairs already in place."""
+
     learner_id: uuid.UUID
     mentor_id: uuid.UUID
 
 
 class PairingOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Weights and limits of a run; the module docstring says how each limit shapes the graph.
+
+    ``min_weekly_overlap_minutes`` is a hard rule for new pairs (average over the cohort's weeks).
+    """
+
     weights: ScoreWeights = msgspec.field(default_factory=ScoreWeights)
     min_weekly_overlap_minutes: int = 60
     candidates_per_learner: int = 20
@@ -160,6 +174,13 @@ class Origin(StrEnum):
 
 
 class UnmatchedReason(StrEnum):
+    """Why a learner has no mentor, checked in this order.
+
+    No mentor is allowed (all excluded or avoided); none allowed shares the minimum weekly overlap;
+    every allowed mentor with enough overlap is full; or one of them has room but was left out of a
+    sparse candidate graph.
+    """
+
     NO_ALLOWED_MENTOR = "no_allowed_mentor"
     NO_AVAILABILITY_OVERLAP = "no_availability_overlap"
     NO_CAPACITY_LEFT = "no_capacity_left"
@@ -167,6 +188,8 @@ class UnmatchedReason(StrEnum):
 
 
 class PairExplanation(msgspec.Struct, frozen=True):
+    """One pair with its score terms (milli-points) and a sentence for people."""
+
     learner_id: uuid.UUID
     mentor_id: uuid.UUID
     origin: Origin
@@ -179,6 +202,8 @@ class PairExplanation(msgspec.Struct, frozen=True):
 
 
 class UnmatchedLearner(msgspec.Struct, frozen=True):
+    """A learner left without a mentor, and the first reason that holds, checked in enum order."""
+
     learner_id: uuid.UUID
     reason: UnmatchedReason
     summary: str
@@ -193,6 +218,8 @@ class ReleasedPair(msgspec.Struct, frozen=True):
 
 
 class MentorLoad(msgspec.Struct, frozen=True):
+    """A mentor's mentees after the run; ``fairness`` is their (negative) load term in milli-points."""
+
     mentor_id: uuid.UUID
     capacity: int
     load: int
@@ -200,6 +227,8 @@ class MentorLoad(msgspec.Struct, frozen=True):
 
 
 class RunParameters(msgspec.Struct, frozen=True):
+    """How the result was produced, to store beside it: options, graph kind and size, grid step."""
+
     method: Method
     graph: Graph
     options: PairingOptions
@@ -235,10 +264,10 @@ def _names(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _windows(windows: Iterable[WeeklyWindow]) -> tuple[WeeklyWindow, ...]:
-    unique = sorted(set(windows))
+    unique = set(windows)
     for window in unique:
         check_window(window)
-    return tuple(unique)
+    return tuple(sorted(unique))
 
 
 def _ids(values: Iterable[uuid.UUID]) -> tuple[uuid.UUID, ...]:
@@ -572,7 +601,9 @@ class _Ranker:
     def block(self, learners: IntArray) -> npt.NDArray[np.float32]:
         problem = self.problem
         rank = self.hour_points[problem.grid.shared_hours(problem.learner_rows(learners), self.mentors)]
-        rank += self.skill_points * problem.skills.block_units(learners, self.mentors)
+        skill = problem.skills.block_units(learners, self.mentors).astype(np.float32)
+        skill *= self.skill_points
+        rank += skill
         shared = problem.languages.shared_block(learners, self.mentors)
         np.add(rank, self.language_points, out=rank, where=shared)
         rows, columns = problem.blocked_cells(learners, self.mentors)
@@ -611,8 +642,10 @@ def _member(values: IntArray, sorted_set: IntArray) -> BoolArray:
 
 
 def _learner_side(problem: _Problem, mentors: IntArray, complete: bool) -> tuple[list[IntArray], IntArray]:
-    """Pair keys of every possible pair (complete graph) or of each learner's best mentors, and how
-    many learners picked each mentor."""
+    """Keys of every possible pair (complete graph) or of each learner's best mentors.
+
+    Also returns how many learners picked each mentor, to find mentors the learners left thin.
+    """
     width = max(1, len(problem.mentors))
     ranker = _Ranker(problem, mentors)
     per_learner = min(problem.options.candidates_per_learner, mentors.size)

@@ -35,7 +35,6 @@ MAX_WEIGHT = 1_000_000
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float32]
 
 
 class SkillLevel(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -495,6 +495,14 @@ def test_unmatched_reasons() -> None:
     ] == [UnmatchedReason.NO_CAPACITY_LEFT]
 
 
+def test_a_run_without_mentors_explains_itself() -> None:
+    result = run([], [learner(0)])
+    assert result.matched == 0
+    assert [(item.reason, item.summary) for item in result.unmatched] == [
+        (UnmatchedReason.NO_ALLOWED_MENTOR, "no mentors in this run")
+    ]
+
+
 def test_a_learner_outside_a_thin_candidate_graph_is_reported_as_such() -> None:
     """With one candidate per learner, both pick the python mentor; the other mentor stays free."""
     options = PairingOptions(complete_graph_max_pairs=0, candidates_per_learner=1, candidates_per_mentor=0)

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cohort.domain.mentoring import engine
 from cohort.domain.mentoring.availability import Person
 from cohort.domain.mentoring.engine import (
     Goal,
@@ -406,6 +407,25 @@ def test_candidate_graph_with_every_mentor_listed_is_still_optimal(request: Pair
     if free_learners and any(m.capacity > fixed[m.id] for m in request.mentors):
         assert sparse.parameters.graph == "candidates"
     assert (sparse.matched, sparse.total_score) == (complete.matched, complete.total_score)
+
+
+@settings(max_examples=40, deadline=None)
+@given(request=instances(), per_learner=st.integers(0, 3), per_mentor=st.integers(0, 3))
+def test_splitting_the_ranking_into_blocks_changes_nothing(
+    request: PairingRequest, per_learner: int, per_mentor: int
+) -> None:
+    """Large runs rank learners in blocks on several threads; one learner per block must agree."""
+    options = msgspec.structs.replace(
+        request.options,
+        complete_graph_max_pairs=0,
+        candidates_per_learner=per_learner,
+        candidates_per_mentor=per_mentor,
+    )
+    sparse = msgspec.structs.replace(request, options=options)
+    whole = pair_mentors(sparse)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "_BLOCK_CELLS", 1)
+        assert pair_mentors(sparse) == whole
 
 
 # --- worked examples ----------------------------------------------------------------------------------

@@ -35,11 +35,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, TypeVar
 
 import msgspec
 import numpy as np
@@ -105,6 +106,8 @@ _FINGERPRINT_VERSION = b"cohort.mentor-pairing.v1\n"
 # Candidate ranking works on blocks of learners x mentors of about this many cells.
 _BLOCK_CELLS = 2_000_000
 _REASON_BATCH = 64
+_THREADS = 2
+_T = TypeVar("_T")
 
 
 class MentorProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -641,6 +644,16 @@ def _member(values: IntArray, sorted_set: IntArray) -> BoolArray:
     return found
 
 
+def _map_blocks(work: Callable[[IntArray], _T], items: IntArray, width: int) -> list[_T]:
+    """``work`` over blocks of ``items``, in order, on a few threads: the block work is numpy calls
+    that release the GIL, so blocks run side by side on the cores there are."""
+    blocks = list(_blocks(items, width))
+    if len(blocks) < 2:
+        return [work(block) for block in blocks]
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        return list(pool.map(work, blocks))
+
+
 def _learner_side(problem: _Problem, mentors: IntArray, complete: bool) -> tuple[list[IntArray], IntArray]:
     """Keys of every possible pair (complete graph) or of each learner's best mentors.
 
@@ -649,36 +662,39 @@ def _learner_side(problem: _Problem, mentors: IntArray, complete: bool) -> tuple
     width = max(1, len(problem.mentors))
     ranker = _Ranker(problem, mentors)
     per_learner = min(problem.options.candidates_per_learner, mentors.size)
-    found: list[IntArray] = []
-    picked = np.zeros(mentors.size, dtype=np.int64)
-    for block in _blocks(problem.free, mentors.size):
+
+    def pick(block: IntArray) -> tuple[IntArray, IntArray]:
         rank = ranker.block(block)
         if complete:
             rows, columns = np.nonzero(np.isfinite(rank))
-        elif per_learner > 0:
+        else:
             top, finite = _top_columns(rank, per_learner)
             rows, columns = np.nonzero(finite)
             columns = top[rows, columns]
-        else:
-            continue
-        found.append(block[rows] * width + mentors[columns])
-        picked += np.bincount(columns, minlength=mentors.size)
-    return found, picked
+        return block[rows] * width + mentors[columns], np.bincount(columns, minlength=mentors.size)
+
+    if not complete and per_learner == 0:
+        return [], np.zeros(mentors.size, dtype=np.int64)
+    picks = _map_blocks(pick, problem.free, mentors.size)
+    picked = np.zeros(mentors.size, dtype=np.int64)
+    for _, counts in picks:
+        picked += counts
+    return [keys for keys, _ in picks], picked
 
 
 def _mentor_side(problem: _Problem, mentors: IntArray) -> IntArray:
     """Pair keys of each given mentor's ``candidates_per_mentor`` best learners."""
     per_mentor = problem.options.candidates_per_mentor
     ranker = _Ranker(problem, mentors)
-    pool_rank: list[npt.NDArray[np.float32]] = []
-    pool_learner: list[IntArray] = []
-    for block in _blocks(problem.free, mentors.size):
+
+    def best(block: IntArray) -> tuple[npt.NDArray[np.float32], IntArray]:
         by_mentor = np.ascontiguousarray(ranker.block(block).T)
         top, _ = _top_columns(by_mentor, per_mentor)
-        pool_rank.append(np.take_along_axis(by_mentor, top, axis=1))
-        pool_learner.append(block[top])
-    top, finite = _top_columns(np.hstack(pool_rank), per_mentor)
-    learners = np.take_along_axis(np.hstack(pool_learner), top, axis=1)
+        return np.take_along_axis(by_mentor, top, axis=1), block[top]
+
+    pools = _map_blocks(best, problem.free, mentors.size)
+    top, finite = _top_columns(np.hstack([rank for rank, _ in pools]), per_mentor)
+    learners = np.take_along_axis(np.hstack([learner for _, learner in pools]), top, axis=1)
     keys: IntArray = learners * max(1, len(problem.mentors)) + mentors[:, None]
     return keys[finite]
 

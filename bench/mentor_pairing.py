@@ -148,13 +148,14 @@ def child(method: str, mentors: int, learners: int, seed: int) -> None:
     """Builds the instance, then times one run; prints one JSON line for the parent."""
     request = Instance(seed).request(mentors, learners)
     run = pair_mentors if method == "engine" else greedy_pairing
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = run(request)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu": cpu,
                 "matched": result.matched,
                 "total_score": result.total_score,
                 "graph": result.parameters.graph,
@@ -205,13 +206,14 @@ def main() -> None:
         child(args.child, args.mentors, args.learners, args.seed)
         return
     print(f"instance: {args.mentors} mentors x {args.learners} learners, seed {args.seed}")
-    print(f"cohort: {COHORT_START} .. {COHORT_END}")
+    print(f"cohort: {COHORT_START} .. {COHORT_END}; machine load average {os.getloadavg()[0]:.1f}")
     built = baseline_memory(args)
     engine, engine_peak = run_child("engine", args)
     greedy, greedy_peak = run_child("greedy", args)
     mib = 1024**2
     print(
-        f"engine: {engine['seconds']:.2f} s (target < {TARGET_SECONDS:.0f} s), "
+        f"engine: {engine['seconds']:.2f} s wall (target < {TARGET_SECONDS:.0f} s), "
+        f"{engine['cpu']:.2f} s CPU, "
         f"peak RSS {engine_peak / mib:.0f} MiB (target < {TARGET_BYTES / mib:.0f} MiB; "
         f"building the instance alone peaks at {built / mib:.0f} MiB)"
     )
@@ -221,7 +223,8 @@ def main() -> None:
         f"score {engine['total_score']}, unmatched {engine['unmatched']}"
     )
     print(
-        f"greedy: {greedy['seconds']:.2f} s, peak RSS {greedy_peak / mib:.0f} MiB, "
+        f"greedy: {greedy['seconds']:.2f} s wall, {greedy['cpu']:.2f} s CPU, "
+        f"peak RSS {greedy_peak / mib:.0f} MiB, "
         f"matched {greedy['matched']}/{args.learners}, score {greedy['total_score']}, "
         f"unmatched {greedy['unmatched']}"
     )

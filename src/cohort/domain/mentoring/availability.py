@@ -14,7 +14,8 @@ The converted intervals are rasterised onto one UTC grid shared by everybody, bi
 The grid step is the greatest common divisor of every interval boundary (and of 60 minutes), so the
 grid is exact, not an approximation: a pair's overlap is a popcount of an AND. Windows on 5-, 15- or
 30-minute boundaries give 5-, 15- or 30-minute steps; a window at 09:07 makes the step one minute,
-which stays exact and only costs memory.
+which stays exact and only costs memory (about 15 KiB per person for a 12-week cohort, against 0.5 KiB
+at 30 minutes).
 
 Each person also gets a 168-bit mask of the UTC hours of the week in which they are available at some
 point of the cohort. The number of hours two masks share is cheap to compute for every pair (an AND
@@ -41,7 +42,7 @@ _EPOCH = date(1970, 1, 1)
 # margins around the cohort's dates hold every converted window.
 _GRID_DAYS_BEFORE = 2
 _GRID_DAYS_AFTER = 3
-# Pairs are intersected in batches so the gathered bit rows stay a few tens of MiB.
+# Pairs are intersected, and people rasterised, in batches that keep temporaries a few tens of MiB.
 _PAIR_BATCH_BYTES = 32 * 1024 * 1024
 _BATCH_CELLS = 16 * 1024 * 1024
 _WEEK_WORDS = 3  # 168 hours of the week in 64-bit words

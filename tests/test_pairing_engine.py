@@ -587,6 +587,15 @@ def test_existing_pairs_that_break_a_rule_are_released_with_a_reason() -> None:
     assert {p.learner_id: p.origin for p in result.pairs}[learner_id(0)] is Origin.KEPT
 
 
+@settings(max_examples=30, deadline=None)
+@given(request=instances())
+def test_requests_and_results_round_trip_through_json(request: PairingRequest) -> None:
+    """Runs are stored and previewed as JSON; decoding must give back the same values."""
+    result = pair_mentors(request)
+    assert msgspec.json.decode(msgspec.json.encode(request), type=PairingRequest) == request
+    assert msgspec.json.decode(msgspec.json.encode(result), type=PairingResult) == result
+
+
 def test_fingerprint_tracks_the_input() -> None:
     request = PairingRequest(*JANUARY, mentors=(mentor(0),), learners=(learner(0),))
     same = PairingRequest(*JANUARY, mentors=(mentor(0, languages=("EN", "en")),), learners=(learner(0),))

@@ -334,19 +334,24 @@ def check_reasons(result: PairingResult, oracle: Oracle) -> None:
             assert free
 
 
-@settings(max_examples=80, deadline=None)
-@given(request=instances(), per_learner=st.integers(0, 2), per_mentor=st.integers(0, 2))
-def test_a_thin_candidate_graph_keeps_every_guarantee(
-    request: PairingRequest, per_learner: int, per_mentor: int
-) -> None:
-    """Sparse graphs may miss the optimum, never a hard constraint or an honest reason."""
+def on_candidate_graph(request: PairingRequest, per_learner: int, per_mentor: int) -> PairingRequest:
+    """The same request, forced onto a sparse candidate graph of the given widths."""
     options = msgspec.structs.replace(
         request.options,
         complete_graph_max_pairs=0,
         candidates_per_learner=per_learner,
         candidates_per_mentor=per_mentor,
     )
-    thin = msgspec.structs.replace(request, options=options)
+    return msgspec.structs.replace(request, options=options)
+
+
+@settings(max_examples=80, deadline=None)
+@given(request=instances(), per_learner=st.integers(0, 2), per_mentor=st.integers(0, 2))
+def test_a_thin_candidate_graph_keeps_every_guarantee(
+    request: PairingRequest, per_learner: int, per_mentor: int
+) -> None:
+    """Sparse graphs may miss the optimum, never a hard constraint or an honest reason."""
+    thin = on_candidate_graph(request, per_learner, per_mentor)
     oracle = Oracle(thin)
     result = pair_mentors(thin)
     check_invariants(thin, result, oracle)
@@ -394,13 +399,7 @@ def test_greedy_respects_constraints_and_never_beats_the_optimum(request: Pairin
 @given(request=instances())
 def test_candidate_graph_with_every_mentor_listed_is_still_optimal(request: PairingRequest) -> None:
     """Forcing the sparse path with room for every mentor must find the same optimum."""
-    options = msgspec.structs.replace(
-        request.options,
-        complete_graph_max_pairs=0,
-        candidates_per_learner=len(request.mentors),
-        candidates_per_mentor=0,
-    )
-    sparse = pair_mentors(msgspec.structs.replace(request, options=options))
+    sparse = pair_mentors(on_candidate_graph(request, len(request.mentors), 0))
     complete = pair_mentors(request)
     fixed = Counter(pair.mentor_id for pair in complete.pairs if pair.origin is not Origin.OPTIMISED)
     free_learners = len(request.learners) - sum(fixed.values())
@@ -415,13 +414,7 @@ def test_splitting_the_ranking_into_blocks_changes_nothing(
     request: PairingRequest, per_learner: int, per_mentor: int
 ) -> None:
     """Large runs rank learners in blocks on several threads; one learner per block must agree."""
-    options = msgspec.structs.replace(
-        request.options,
-        complete_graph_max_pairs=0,
-        candidates_per_learner=per_learner,
-        candidates_per_mentor=per_mentor,
-    )
-    sparse = msgspec.structs.replace(request, options=options)
+    sparse = on_candidate_graph(request, per_learner, per_mentor)
     whole = pair_mentors(sparse)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine, "_BLOCK_CELLS", 1)

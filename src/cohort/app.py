@@ -31,6 +31,9 @@ from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
 from cohort.web.middleware import RequestContextMiddleware
 
+SUBSCRIBER_BACKLOG = 1_000
+"""Events kept per GraphQL subscription that has not consumed them yet."""
+
 
 def _session_config(settings: Settings) -> SessionCookieConfig:
     """An encrypted, signed, HttpOnly cookie holding only the user id."""
@@ -66,7 +69,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings)
     database = build_alchemy_config(settings)
     events_backend = redis_backend(settings)
-    channels = ChannelsPlugin(backend=events_backend, arbitrary_channels_allowed=True)
+    # a subscriber that stops reading keeps its newest events, not an unbounded queue
+    channels = ChannelsPlugin(
+        backend=events_backend,
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=SUBSCRIBER_BACKLOG,
+        subscriber_backlog_strategy="dropleft",
+    )
     database.before_send_handler = publish_after_commit(database, EventPublisher(events_backend))
     graphql = graphql_controller(settings, build_schema(settings), database.create_session_maker(), channels)
     return Litestar(

@@ -195,6 +195,12 @@ async def statements_per_page(
     return counts
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def load(base_url: str, scenario: Scenario, clients: int, rounds: int) -> tuple[float, float, float]:
     """``clients`` concurrent clients each running ``scenario`` ``rounds`` times: p50, p95 (ms), pages/s."""
     latencies: list[float] = []
@@ -265,21 +271,26 @@ async def main(clients: int, rounds: int) -> None:
             f"cohort of {LEARNERS} learners, {MENTORS} mentors, {LESSONS} lessons; "
             f"{clients} concurrent clients x {rounds} pages"
         )
-        print(f"{'page':<22}{'transport':<16}{'p50 ms':>9}{'p95 ms':>9}{'pages/s':>9}{'SQL/page':>10}")
+        print(f"machine load average at the start: {os.getloadavg()[0]:.1f} (2 cores, shared)")
+        print(f"{'page':<22}{'transport':<16}{'p50 ms':>9}{'p95 ms':>9}{'pages/s':>9}{'CPU ms':>9}{'SQL':>6}")
         for name, (gql, rest) in pages.items():
-            results = {}
+            results = []
             for label, scenario, statements in (
                 ("GraphQL (1 req)", gql, counts[name][0]),
                 ("REST (5 reqs)", rest, counts[name][1]),
             ):
+                before = cpu_seconds(server.pid)
                 p50, p95, rate = await load(base_url, scenario, clients, rounds)
-                results[label] = (p50, p95, rate)
-                print(f"{name:<22}{label:<16}{p50:>9.1f}{p95:>9.1f}{rate:>9.1f}{statements:>10}")
-            (g50, g95, grate), (r50, r95, rrate) = results.values()
+                cpu = (cpu_seconds(server.pid) - before) * 1000 / (3 + clients * rounds)  # with the warm-up
+                results.append((p50, p95, rate, cpu, statements))
+                print(f"{name:<22}{label:<16}{p50:>9.1f}{p95:>9.1f}{rate:>9.1f}{cpu:>9.1f}{statements:>6}")
+            ratios = [g / r for g, r in zip(results[0], results[1], strict=True)]
             print(
-                f"{'':<22}{'GraphQL/REST':<16}{g50 / r50:>8.2f}x{g95 / r95:>8.2f}x{grate / rrate:>8.2f}x"
-                f"{counts[name][0] / counts[name][1]:>9.2f}x"
+                f"{'':<22}{'GraphQL/REST':<16}"
+                + "".join(f"{r:>8.2f}x" for r in ratios[:4])
+                + f"{ratios[4]:>5.2f}x"
             )
+        print("CPU ms: the API process's CPU time per page; SQL: statements per page (in-process, warm)")
     finally:
         if server is not None:
             server.terminate()

@@ -1,12 +1,15 @@
-"""The ``cohort`` command: run the API or the worker, migrate, load demo data."""
+"""The ``cohort`` command: run the API or the worker, migrate, load demo data, preview emails."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from uuid import UUID
 
 import click
 
 from cohort.config import get_settings
+from cohort.mail.templates import EMAIL_KINDS
 
 
 @click.group()
@@ -93,3 +96,37 @@ def worker() -> None:
     from cohort.worker import run_worker
 
     asyncio.run(run_worker(get_settings()))
+
+
+@main.group()
+def emails() -> None:
+    """Email templates: list the kinds, preview any of them with demo data."""
+
+
+@emails.command("list")
+def emails_list() -> None:
+    """Every email kind, with the subject its demo data produces."""
+    for kind, context_type in EMAIL_KINDS.items():
+        click.echo(f"{kind}\t{context_type.demo().subject}")
+
+
+@emails.command("preview")
+@click.argument("kind", type=click.Choice(list(EMAIL_KINDS)))
+@click.option("--format", "part", type=click.Choice(["html", "text"]), default="html", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+def emails_preview(kind: str, part: str, out: Path | None) -> None:
+    """Render KIND with its demo data, links and unsubscribe link as a real recipient would get them."""
+    from cohort.mail import EmailRenderer, UnsubscribeTokens, unsubscribe_url
+
+    settings = get_settings()
+    token = UnsubscribeTokens(settings.secret_key).sign(UUID(int=1), kind)
+    renderer = EmailRenderer(settings.emails_dir, public_base_url=settings.public_base_url)
+    rendered = renderer.render(
+        EMAIL_KINDS[kind].demo(), unsubscribe_url=unsubscribe_url(settings.public_base_url, token)
+    )
+    body = rendered.html if part == "html" else rendered.text
+    if out is None:
+        click.echo(body, nl=False)
+    else:
+        out.write_text(body, encoding="utf-8")
+        click.echo(f"wrote {out} ({rendered.subject})", err=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from litestar import get
@@ -54,6 +52,8 @@ async def test_head_commit_of_a_named_branch_and_a_commit_by_sha(
 
     assert (await client.head_commit("ada", "calculator", "feature/tests")).sha == sha
     assert (await client.get_commit("ada", "calculator", sha[:10])).sha == sha
+    with pytest.raises(GitHubNotFound, match="commit no-such-branch of ada/calculator"):
+        await client.head_commit("ada", "calculator", "no-such-branch")
     assert github.count("GET", "/repos/ada/calculator") == 0
 
 
@@ -93,6 +93,23 @@ async def test_user_by_id_follows_a_renamed_login(github: FakeGitHub, make_clien
     assert (account.id, account.login, account.type) == (user.id, "new-name", "User")
     with pytest.raises(GitHubNotFound):
         await client.get_user_by_id(987654321)
+
+
+async def test_fake_branch_endpoint_and_anonymous_writes(
+    github: FakeGitHub, make_client: ClientFactory
+) -> None:
+    repo = github.add_repo("ada", "calculator", private=False)
+    client = make_client()
+
+    branch = await client.get_json("/repos/ada/calculator/branches/main")
+    assert (branch["name"], branch["commit"]["sha"]) == ("main", repo.branch_head("main"))
+
+    head = repo.branch_head("main")
+    assert head is not None
+    with pytest.raises(GitHubForbidden) as caught:
+        await client.create_ref("ada", "calculator", "refs/heads/x", head)
+    assert caught.value.upstream_status == 401
+    assert "refs/heads/x" not in repo.refs
 
 
 # -- a private repository per learner --------------------------------------------------------------
@@ -236,18 +253,3 @@ def test_github_errors_reach_api_clients_with_their_status_and_code(
 
     assert response.status_code == status
     assert response.json() == {"status_code": status, "code": code, "detail": error.detail}
-
-
-def test_the_github_package_imports_only_config_and_errors_from_cohort() -> None:
-    package = Path(__file__).resolve().parents[2] / "src" / "cohort" / "github"
-    allowed = ("cohort.config", "cohort.errors", "cohort.github")
-    imported: set[str] = set()
-    for path in package.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module)
-            elif isinstance(node, ast.Import):
-                imported.update(alias.name for alias in node.names)
-    imported = {m for m in imported if m == "cohort" or m.startswith("cohort.")}
-    assert imported, "the scan found no imports at all"
-    assert {m for m in imported if not m.startswith(allowed)} == set()

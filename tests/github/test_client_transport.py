@@ -104,37 +104,34 @@ async def test_primary_rate_limit_waits_until_reset_then_succeeds(
     assert client.counters.retries == 1
 
 
-async def test_secondary_rate_limit_honours_retry_after(
-    github: FakeGitHub, app_auth: GitHubAppAuth, clock: ManualClock
+@pytest.mark.parametrize(
+    ("window_seconds", "retry_after", "expected_sleeps"),
+    [
+        pytest.param(60, 60, [60.0], id="retry-after honoured"),
+        pytest.param(150, None, [60.0, 120.0], id="no retry-after: a minute, doubling"),
+    ],
+)
+async def test_secondary_rate_limit_waits_then_repeats_the_write(
+    github: FakeGitHub,
+    app_auth: GitHubAppAuth,
+    clock: ManualClock,
+    window_seconds: float,
+    retry_after: int | None,
+    expected_sleeps: list[float],
 ) -> None:
     client = await installation_client(github, app_auth)
     repo = github.add_repo("acme", "site")
     sha = repo.branch_head("main")
     assert sha is not None
-    github.secondary_rate_limit(1, window_seconds=60, retry_after=60)
+    github.secondary_rate_limit(1, window_seconds=window_seconds, retry_after=retry_after)
 
     await client.create_ref("acme", "site", "refs/heads/one", sha)
     await client.create_ref("acme", "site", "refs/heads/two", sha)
 
-    assert clock.sleeps == [60.0]
+    assert clock.sleeps == expected_sleeps
     assert {"refs/heads/one", "refs/heads/two"} <= set(repo.refs)
-    assert github.count("POST", "/repos/acme/site/git/refs") == 3  # one refused, then repeated
-
-
-async def test_secondary_rate_limit_without_retry_after_backs_off_from_a_minute_doubling(
-    github: FakeGitHub, app_auth: GitHubAppAuth, clock: ManualClock
-) -> None:
-    client = await installation_client(github, app_auth)
-    repo = github.add_repo("acme", "site")
-    sha = repo.branch_head("main")
-    assert sha is not None
-    github.secondary_rate_limit(1, window_seconds=150, retry_after=None)
-
-    await client.create_ref("acme", "site", "refs/heads/one", sha)
-    await client.create_ref("acme", "site", "refs/heads/two", sha)
-
-    assert clock.sleeps == [60.0, 120.0]
-    assert "refs/heads/two" in repo.refs
+    # each refusal was repeated; the second ref was created once
+    assert github.count("POST", "/repos/acme/site/git/refs") == 2 + len(expected_sleeps)
 
 
 async def test_429_with_retry_after_is_a_rate_limit_too(

@@ -4,7 +4,7 @@ Infrastructure, not a business area: it depends on ``cohort.config`` and ``cohor
 """
 
 from cohort.github.app_auth import AppJwtProvider, AppJwtSigner, GitHubAppAuth, InstallationTokenProvider
-from cohort.github.client import GitHubClient, RequestCounters, RetryPolicy
+from cohort.github.client import GitHubClient
 from cohort.github.errors import (
     GitHubAlreadyExists,
     GitHubAppNotConfigured,
@@ -33,6 +33,7 @@ from cohort.github.models import (
 )
 from cohort.github.repos import parse_repository_url
 from cohort.github.tokens import Anonymous, StaticToken, TokenProvider
+from cohort.github.transport import GitHubTransport, RequestCounters, RetryPolicy
 from cohort.github.webhooks import signature, verify_signature
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "GitHubNotFound",
     "GitHubRateLimited",
     "GitHubRepositoryEmpty",
+    "GitHubTransport",
     "GitHubUnavailable",
     "GitHubValidationFailed",
     "GitRef",

@@ -10,7 +10,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from tests.support.fake_github.auth import Caller, can_read, can_write, user_permission
-from tests.support.fake_github.state import FakeInvitation, FakePull, FakeRepo, GitHubData, IssuedToken
+from tests.support.fake_github.state import (
+    FakeApp,
+    FakeInvitation,
+    FakePull,
+    FakeRepo,
+    GitHubData,
+    IssuedToken,
+)
 from tests.support.fake_github.wire import (
     LEGACY_PERMISSION,
     ROLE_NAME,
@@ -45,17 +52,29 @@ def not_accessible() -> FakeResponse:
     return error(403, "Resource not accessible by integration")
 
 
-def _readable(data: GitHubData, caller: Caller, owner: str, name: str) -> FakeRepo | FakeResponse:
+class Refused(Exception):
+    """Raised by the access checks below; :func:`route` answers with ``response``."""
+
+    def __init__(self, response: FakeResponse) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def _readable(data: GitHubData, caller: Caller, owner: str, name: str) -> FakeRepo:
     repo = data.repo(owner, name)
-    return repo if repo is not None and can_read(data, caller, repo) else not_found()
+    if repo is None or not can_read(data, caller, repo):
+        raise Refused(not_found())
+    return repo
 
 
-def _writable(data: GitHubData, caller: Caller, owner: str, name: str) -> FakeRepo | FakeResponse:
-    repo = _readable(data, caller, owner, name)
-    if isinstance(repo, FakeResponse):
-        return requires_auth() if caller.anonymous else repo
+def _writable(data: GitHubData, caller: Caller, owner: str, name: str) -> FakeRepo:
+    repo = data.repo(owner, name)
+    if caller.anonymous:
+        raise Refused(requires_auth())
+    if repo is None or not can_read(data, caller, repo):
+        raise Refused(not_found())
     if not can_write(data, caller, repo):
-        return requires_auth() if caller.anonymous else not_accessible()
+        raise Refused(not_accessible())
     return repo
 
 
@@ -86,16 +105,13 @@ def get_user_by_id(data: GitHubData, caller: Caller, request: FakeRequest, accou
 
 
 def get_repo(data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str) -> FakeResponse:
-    repo = _readable(data, caller, owner, name)
-    return repo if isinstance(repo, FakeResponse) else FakeResponse(200, repo_json(repo))
+    return FakeResponse(200, repo_json(_readable(data, caller, owner, name)))
 
 
 def get_commit(
     data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str, ref: str
 ) -> FakeResponse:
     repo = _readable(data, caller, owner, name)
-    if isinstance(repo, FakeResponse):
-        return repo
     if not repo.commits:
         return error(409, EMPTY)
     commit = data.resolve(repo, ref)
@@ -108,8 +124,6 @@ def get_branch(
     data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str, branch: str
 ) -> FakeResponse:
     repo = _readable(data, caller, owner, name)
-    if isinstance(repo, FakeResponse):
-        return repo
     sha = repo.branch_head(branch)
     if sha is None:
         return error(404, "Branch not found")
@@ -122,8 +136,6 @@ def generate(data: GitHubData, caller: Caller, request: FakeRequest, owner: str,
     if caller.anonymous:
         return requires_auth()
     template = _readable(data, caller, owner, name)
-    if isinstance(template, FakeResponse):
-        return template
     if not template.is_template:
         return validation_failed(message=f"{template.full_name} is not a template repository")
     body = request.json() or {}
@@ -172,8 +184,6 @@ def add_collaborator(
     data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str, username: str
 ) -> FakeResponse:
     repo = _writable(data, caller, owner, name)
-    if isinstance(repo, FakeResponse):
-        return repo
     user = data.user_by_login(username)
     if user is None:
         return not_found()
@@ -198,8 +208,6 @@ def get_permission(
     data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str, username: str
 ) -> FakeResponse:
     repo = _readable(data, caller, owner, name)
-    if isinstance(repo, FakeResponse):
-        return repo
     user = data.user_by_login(username)
     if user is None:
         return error(404, f"{username} is not a user")
@@ -219,8 +227,6 @@ def get_permission(
 
 def create_ref(data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str) -> FakeResponse:
     repo = _writable(data, caller, owner, name)
-    if isinstance(repo, FakeResponse):
-        return repo
     body = request.json() or {}
     ref, sha = body.get("ref"), body.get("sha")
     if not isinstance(ref, str) or not ref.startswith("refs/") or ref.count("/") < 2:
@@ -239,8 +245,6 @@ def get_ref(
     data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str, ref: str
 ) -> FakeResponse:
     repo = _readable(data, caller, owner, name)
-    if isinstance(repo, FakeResponse):
-        return repo
     if not repo.refs:
         return error(409, EMPTY)
     sha = repo.refs.get(f"refs/{ref}")
@@ -254,8 +258,6 @@ def create_pull(
     data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str
 ) -> FakeResponse:
     repo = _writable(data, caller, owner, name)
-    if isinstance(repo, FakeResponse):
-        return repo
     body = request.json() or {}
     title, head, base = body.get("title"), body.get("head"), body.get("base")
     if not isinstance(title, str) or not title:
@@ -290,8 +292,6 @@ def create_pull(
 
 def list_pulls(data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str) -> FakeResponse:
     repo = _readable(data, caller, owner, name)
-    if isinstance(repo, FakeResponse):
-        return repo
     state, head, base = request.arg("state", "open"), request.arg("head"), request.arg("base")
     pulls = [
         p
@@ -306,28 +306,23 @@ def list_pulls(data: GitHubData, caller: Caller, request: FakeRequest, owner: st
 # -- apps and installations ------------------------------------------------------------------------
 
 
-def _app_only(caller: Caller) -> FakeResponse | None:
+def _app(caller: Caller) -> FakeApp:
     if caller.app is None:
-        return error(401, "A JSON web token could not be decoded")
-    return None
+        raise Refused(error(401, "A JSON web token could not be decoded"))
+    return caller.app
 
 
 def get_org_installation(data: GitHubData, caller: Caller, request: FakeRequest, org: str) -> FakeResponse:
-    refused = _app_only(caller)
-    if refused is not None or caller.app is None:
-        return refused or not_found()
-    installation = data.installation_for(org, caller.app.id)
+    installation = data.installation_for(org, _app(caller).id)
     return FakeResponse(200, installation_json(installation)) if installation is not None else not_found()
 
 
 def create_access_token(
     data: GitHubData, caller: Caller, request: FakeRequest, installation_id: str
 ) -> FakeResponse:
-    refused = _app_only(caller)
-    if refused is not None or caller.app is None:
-        return refused or not_found()
+    app = _app(caller)
     installation = data.installations.get(int(installation_id))
-    if installation is None or installation.app_id != caller.app.id:
+    if installation is None or installation.app_id != app.id:
         return not_found()
     token = "ghs_" + secrets.token_hex(18)
     expires = data.clock() + data.installation_token_ttl
@@ -375,5 +370,8 @@ def route(data: GitHubData, caller: Caller, request: FakeRequest) -> FakeRespons
     for method, pattern, handler in ROUTES:
         match = pattern.match(request.path)
         if match is not None and method == request.method:
-            return handler(data, caller, request, **{k: unquote(v) for k, v in match.groupdict().items()})
+            try:
+                return handler(data, caller, request, **{k: unquote(v) for k, v in match.groupdict().items()})
+            except Refused as refused:
+                return refused.response
     return not_found()

@@ -18,6 +18,13 @@ from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.domain.projects.controllers import ProjectController
+from cohort.domain.reviews.controllers import (
+    AllocationController,
+    ProgressController,
+    ReviewController,
+    SubmissionController,
+)
 from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
@@ -69,6 +76,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CohortController,
             MembershipController,
             LessonController,
+            ProjectController,
+            SubmissionController,
+            AllocationController,
+            ReviewController,
+            ProgressController,
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),

@@ -56,6 +56,7 @@ DESCRIPTIONS = {
     409: "Conflicts with existing data (duplicate slug, position or membership; dependent records)",
     422: "Well-formed, but breaks a business rule",
     502: "GitHub could not be reached or answered unexpectedly",
+    503: "A service Cohort depends on (GitHub) is unavailable; try again later",
 }
 
 
@@ -70,6 +71,8 @@ def documented_errors(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 READ_ERRORS = documented_errors(401, 404)
+GUARDED_READ_ERRORS = documented_errors(401, 403, 404)
+"""Reads that members of the cohort may be refused (a learner asking for staff views)."""
 WRITE_ERRORS = documented_errors(401, 403, 404, 409, 422)
 DELETE_ERRORS = documented_errors(401, 403, 404, 409)
 

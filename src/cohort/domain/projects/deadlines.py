@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cohort.domain.projects.models import LatePolicy
+from cohort.domain.projects.enums import LatePolicy
 
 MAX_DAYS_LATE = 10_000
 """Counting stops here (27 years); no cutoff is that far."""

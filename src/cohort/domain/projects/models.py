@@ -6,7 +6,6 @@ zone (see :mod:`cohort.domain.projects.deadlines`).
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -27,29 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cohort.db import Base, string_enum
-
-
-class LatePolicy(enum.StrEnum):
-    HARD_CLOSE = "hard_close"
-    """Nothing is accepted after the (learner's) due time."""
-    ACCEPT_UNTIL_CUTOFF = "accept_until_cutoff"
-    """Late work is accepted, and marked late, until the cutoff; a penalty may apply."""
-
-
-class ReviewerPool(enum.StrEnum):
-    """Who reviews the project's submissions."""
-
-    SUBMITTERS = "submitters"
-    """Learners of the cohort who submitted this project."""
-    ALL_LEARNERS = "all_learners"
-    """Every learner of the cohort."""
-
-
-class GradeAggregation(enum.StrEnum):
-    """How the peer scores of one criterion become the submission's score for it."""
-
-    MEDIAN = "median"
-    MEAN = "mean"
+from cohort.domain.projects.enums import GradeAggregation, LatePolicy, ReviewerPool
 
 
 class Project(Base):
@@ -115,7 +92,7 @@ class RubricCriterion(Base):
         CheckConstraint("weight > 0", name="weight_positive"),
     )
 
-    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -131,7 +108,7 @@ class Extension(Base):
     __tablename__ = "project_extensions"
     __table_args__ = (UniqueConstraint("project_id", "learner_id", name="uq_project_extensions_learner"),)
 
-    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     learner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(Text)
@@ -146,7 +123,7 @@ class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (UniqueConstraint("project_id", "author_id", name="uq_submissions_project_author"),)
 
-    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     author_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     version_count: Mapped[int] = mapped_column(Integer, default=0)
 

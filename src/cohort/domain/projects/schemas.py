@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from cohort.domain.projects.models import GradeAggregation, LatePolicy, ReviewerPool
+from cohort.domain.projects.enums import GradeAggregation, LatePolicy, ReviewerPool
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Brief = Annotated[str, msgspec.Meta(max_length=200_000)]

@@ -19,9 +19,9 @@ from cohort.domain.lessons.models import Lesson
 from cohort.domain.listing import ListParams, Page, list_page
 from cohort.domain.projects.commits import CommitResolver, repository_of, resolve_head
 from cohort.domain.projects.deadlines import closes_at, effective_due
+from cohort.domain.projects.enums import LatePolicy
 from cohort.domain.projects.models import (
     Extension,
-    LatePolicy,
     Project,
     RubricCriterion,
     Submission,
@@ -35,7 +35,7 @@ from cohort.domain.projects.schemas import (
     ProjectUpdate,
     SubmissionCreate,
 )
-from cohort.domain.projects.views import SubmissionView, VersionView
+from cohort.domain.projects.views import Rubric, SubmissionView, VersionView
 from cohort.domain.roles import Role
 from cohort.domain.service import Service
 from cohort.errors import Conflict, NotFound, RuleViolation
@@ -130,7 +130,7 @@ class ProjectService(Service[Project]):
     async def get_locked(self, actor: Actor, project_id: UUID) -> Project:
         """The visible project, its row locked until the transaction ends (serialises allocation)."""
         project = await self.get_for(actor, project_id)
-        await self._lock(project)
+        await self.lock(project)
         return project
 
     async def create_for(self, actor: Actor, cohort_id: UUID, data: ProjectCreate) -> Project:
@@ -162,16 +162,16 @@ class ProjectService(Service[Project]):
             raise Conflict("the project has submissions; it can no longer be deleted")
         await self.delete(project.id)
 
-    async def rubric_for(self, actor: Actor, project_id: UUID) -> tuple[Project, Sequence[RubricCriterion]]:
+    async def rubric_for(self, actor: Actor, project_id: UUID) -> Rubric:
         project = await self.get_for(actor, project_id)
-        return project, await self.criteria_of(project.id)
+        return Rubric(project.id, project.rubric_locked, await self.criteria_of(project.id))
 
     async def replace_rubric_for(
         self, actor: Actor, project_id: UUID, criteria: Sequence[CriterionWrite]
-    ) -> tuple[Project, Sequence[RubricCriterion]]:
+    ) -> Rubric:
         """Replace every criterion; refused once a review has been submitted (scores would lose meaning)."""
         project = await self.get_to_manage(actor, project_id, "rubric")
-        await self._lock(project)
+        await self.lock(project)
         if project.rubric_locked:
             raise Conflict("reviews have been submitted against this rubric; it can no longer change")
         ensure_criteria(criteria)
@@ -179,7 +179,7 @@ class ProjectService(Service[Project]):
         rows = criteria_rows(project.id, criteria)
         self.session.add_all(rows)
         await self.session.flush()
-        return project, rows
+        return Rubric(project.id, project.rubric_locked, rows)
 
     async def criteria_of(self, project_id: UUID) -> Sequence[RubricCriterion]:
         rows = await self.session.scalars(
@@ -201,7 +201,7 @@ class ProjectService(Service[Project]):
             .values(rubric_locked_at=func.coalesce(Project.rubric_locked_at, at))
         )
 
-    async def _lock(self, project: Project) -> None:
+    async def lock(self, project: Project) -> None:
         """Lock the project's row until the transaction ends, and re-read what others may have changed."""
         await self.session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
         await self.session.refresh(project)

@@ -6,11 +6,12 @@ expose the attributes the response schemas read, so ``cohort.web.convert`` conve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from cohort.domain.projects.models import Submission, SubmissionVersion
+from cohort.domain.projects.models import RubricCriterion, Submission, SubmissionVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +93,12 @@ class SubmissionView:
     @property
     def late(self) -> bool:
         return self.counted.submitted_at > self.effective_due_at
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    """A project's criteria, in order, and whether they may still change."""
+
+    project_id: UUID
+    locked: bool
+    criteria: Sequence[RubricCriterion]

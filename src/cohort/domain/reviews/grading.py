@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.cohorts.models import Cohort
 from cohort.domain.projects.deadlines import days_late, late_penalty
-from cohort.domain.projects.models import GradeAggregation, Project, RubricCriterion, Submission
+from cohort.domain.projects.enums import GradeAggregation
+from cohort.domain.projects.models import Project, RubricCriterion, Submission
 from cohort.domain.projects.queries import counted_versions
 from cohort.domain.reviews.models import GradeOverride, Review, ReviewScore
 

@@ -31,7 +31,8 @@ from sqlalchemy import ColumnElement, DateTime, Select, and_, bindparam, case, f
 from cohort.domain.cohorts.models import Membership
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.common import utcnow
-from cohort.domain.projects.models import Extension, LatePolicy, Project, Submission, SubmissionVersion
+from cohort.domain.projects.enums import LatePolicy
+from cohort.domain.projects.models import Extension, Project, Submission, SubmissionVersion
 from cohort.domain.projects.queries import counting_order, effective_due_at
 from cohort.domain.reviews.models import Review, ReviewState, SubmissionState
 from cohort.domain.roles import Role

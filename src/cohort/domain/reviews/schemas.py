@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from cohort.domain.projects.models import GradeAggregation
+from cohort.domain.projects.enums import GradeAggregation
 from cohort.domain.projects.schemas import Instant, Reason, VersionRead
 from cohort.domain.reviews.models import ReviewState, SubmissionState
 

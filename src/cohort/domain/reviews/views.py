@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from cohort.domain.projects.models import GradeAggregation
+from cohort.domain.projects.enums import GradeAggregation
 from cohort.domain.projects.views import VersionView
 from cohort.domain.reviews.grading import CriterionResult, Grade
 from cohort.domain.reviews.models import GradeOverride, Review, ReviewScore, ReviewState

@@ -14,7 +14,7 @@ Errors, as the learner sees them:
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from cohort.config import Settings
 from cohort.errors import RuleViolation
@@ -33,6 +33,7 @@ from cohort.github import (
 REPO_URL_FIELD = "repo_url"
 
 
+@runtime_checkable  # Litestar checks injected dependencies against their declared type
 class CommitResolver(Protocol):
     async def head_commit(self, owner: str, repo: str) -> str:
         """The SHA at the head of the repository's default branch."""

@@ -57,6 +57,14 @@ GRADEBOOK_FORMAT = Annotated[
     ),
 ]
 
+# ``state`` is a name Litestar reserves for handler arguments, so these take it by alias.
+ReviewStateQuery = Annotated[
+    ReviewState | None, QueryParameter(name="state", description="pending, done or overdue")
+]
+ProgressStateQuery = Annotated[
+    ProgressState | None, QueryParameter(name="state", description="A learner x project or a review state")
+]
+
 
 @dataclass
 class JsonOrCsv(Operation):
@@ -72,12 +80,6 @@ class JsonOrCsv(Operation):
 
 def allocation_read(outcome: AllocationOutcome) -> AllocationRead:
     return to_schema(AllocationRead, outcome)
-
-
-def progress_filter(
-    learner_id: UUID | None, project_id: UUID | None, state: ProgressState | None
-) -> ProgressFilter:
-    return ProgressFilter(learner_id=learner_id, project_id=project_id, state=state)
 
 
 class SubmissionController(Controller):
@@ -268,9 +270,9 @@ class ReviewController(Controller):
         review_service: NamedDependency[ReviewService],
         listing: NamedDependency[ListParams],
         project_id: FromQuery[UUID | None] = None,
-        state: FromQuery[ReviewState | None] = None,
+        review_state: ReviewStateQuery = None,
     ) -> OffsetPagination[ReviewRead]:
-        page = await review_service.mine_for(actor, listing, project_id=project_id, state=state)
+        page = await review_service.mine_for(actor, listing, project_id=project_id, state=review_state)
         return page_of(ReviewRead, page)
 
     @get(
@@ -285,7 +287,7 @@ class ReviewController(Controller):
         review_service: NamedDependency[ReviewService],
         project_id: FromPath[UUID],
         listing: NamedDependency[ListParams],
-        state: FromQuery[ReviewState | None] = None,
+        review_state: ReviewStateQuery = None,
         flagged: FromQuery[bool | None] = None,
         reviewer_id: FromQuery[UUID | None] = None,
         submission_id: FromQuery[UUID | None] = None,
@@ -294,7 +296,7 @@ class ReviewController(Controller):
             actor,
             project_id,
             listing,
-            state=state,
+            state=review_state,
             flagged=flagged,
             reviewer_id=reviewer_id,
             submission_id=submission_id,
@@ -433,9 +435,9 @@ class ProgressController(Controller):
         cohort_id: FromPath[UUID],
         learner_id: FromQuery[UUID | None] = None,
         project_id: FromQuery[UUID | None] = None,
-        state: FromQuery[ProgressState | None] = None,
+        progress_state: ProgressStateQuery = None,
     ) -> ProgressRead:
-        where = progress_filter(learner_id, project_id, state)
+        where = ProgressFilter(learner_id=learner_id, project_id=project_id, state=progress_state)
         return to_schema(ProgressRead, await progress_service.cohort_progress(actor, cohort_id, where))
 
     @get(
@@ -448,7 +450,7 @@ class ProgressController(Controller):
         actor: NamedDependency[Actor],
         progress_service: NamedDependency[ProgressService],
         project_id: FromQuery[UUID | None] = None,
-        state: FromQuery[ProgressState | None] = None,
+        progress_state: ProgressStateQuery = None,
     ) -> ProgressRead:
-        where = progress_filter(None, project_id, state)
+        where = ProgressFilter(project_id=project_id, state=progress_state)
         return to_schema(ProgressRead, await progress_service.my_progress(actor, where))

@@ -135,6 +135,10 @@ class ReviewExclusion(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
 
+    @property
+    def user_ids(self) -> list[UUID]:
+        return [self.first_user_id, self.second_user_id]
+
 
 class GradeOverride(Base):
     """An instructor setting (or, with ``grade`` None, withdrawing) a submission's final grade.

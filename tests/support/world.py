@@ -140,7 +140,8 @@ class ProjectWorld:
     - ``open_project``: opened yesterday, due in 3 days, accepting submissions, no submissions.
     - ``later_project``: opens in 5 days (learners cannot see it yet), no submissions.
 
-    Cohort B: ``project_b`` with other_learner's submission ``sub_b``, reviewed by peer_b (``review_b``, pending).
+    Cohort B: ``project_b`` with other_learner's submission ``sub_b``, reviewed by peer_b (``review_b``,
+    pending).
     """
 
     project: Project

@@ -20,7 +20,7 @@ Pure functions over instants; no database. The rules, in one place:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cohort.domain.projects.enums import LatePolicy
@@ -45,6 +45,8 @@ def closes_at(
 
 def days_late(due: datetime, submitted_at: datetime, time_zone: str) -> int:
     """Whole days (started days count) by which ``submitted_at`` missed ``due``; 0 if on time."""
+    # In UTC: aware datetimes sharing one tzinfo compare and subtract by wall clock, not by instant.
+    due, submitted_at = due.astimezone(UTC), submitted_at.astimezone(UTC)
     if submitted_at <= due:
         return 0
     zone = ZoneInfo(time_zone)

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
@@ -320,3 +321,35 @@ async def build_project_world(db: AsyncSession, world: World) -> ProjectWorld:
         allocation=allocation,
         headers=headers,
     )
+
+
+async def add_review(
+    db: AsyncSession,
+    submission: Submission,
+    reviewer: User,
+    criteria: list[RubricCriterion],
+    points: tuple[int, ...] | None = None,
+    *,
+    at: datetime | None = None,
+) -> Review:
+    """Assign ``reviewer`` to ``submission`` (next "Reviewer n") and, with ``points``, submit the review
+    (flushed, not committed)."""
+    ordinal = 1 + len(
+        (await db.scalars(select(Review.id).where(Review.submission_id == submission.id))).all()
+    )
+    review = Review(
+        project_id=submission.project_id,
+        submission_id=submission.id,
+        reviewer_id=reviewer.id,
+        ordinal=ordinal,
+        submitted_at=(at or datetime.now(UTC)) if points is not None else None,
+    )
+    db.add(review)
+    await db.flush()
+    if points is not None:
+        db.add_all(
+            ReviewScore(review_id=review.id, criterion_id=c.id, points=p)
+            for c, p in zip(criteria, points, strict=True)
+        )
+        await db.flush()
+    return review

@@ -17,12 +17,14 @@ What the engine is given, for one project:
 Guarantees (the engine's, see its docstring, plus these): a run is one transaction holding the
 project's row lock, so concurrent runs (two instructors, an instructor and the job) serialise, and
 the second finds nothing to do; a run that changes nothing stores nothing, so running again is a
-no-op; new rows get the next "Reviewer n" number of their submission, so labels never shift.
+no-op; new rows take the lowest "Reviewer n" number free on their submission (a released pending
+review was never shown to the author, so its number may be reused), and labels never shift.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -283,21 +285,21 @@ class AllocationService(Service[AllocationRun]):
                 delete(Review).where(Review.id.in_(released), Review.submitted_at.is_(None))
             )
         gone = set(released)
-        next_ordinal: dict[UUID, int] = {}
+        taken: dict[UUID, set[int]] = {}
         for review in reviews.values():
             if review.id not in gone:
-                next_ordinal[review.submission_id] = max(
-                    next_ordinal.get(review.submission_id, 0), review.ordinal
-                )
+                taken.setdefault(review.submission_id, set()).add(review.ordinal)
         rows = []
         for a in allocation.added:
-            next_ordinal[a.submission] = next_ordinal.get(a.submission, 0) + 1
+            used = taken.setdefault(a.submission, set())
+            ordinal = next(n for n in itertools.count(1) if n not in used)
+            used.add(ordinal)
             rows.append(
                 {
                     "project_id": project_id,
                     "submission_id": a.submission,
                     "reviewer_id": a.reviewer,
-                    "ordinal": next_ordinal[a.submission],
+                    "ordinal": ordinal,
                     "allocation_run_id": run_id,
                 }
             )

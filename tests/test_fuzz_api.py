@@ -6,19 +6,28 @@ admin to an app instance of its own (the ASGI transport runs it on its own event
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import status_code_conformance
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.app import create_app
 from cohort.config import Settings
-from tests.support.world import World
+from tests.support.world import ProjectWorld, World, build_project_world
 
 EXAMPLES_PER_OPERATION = 20
 
 
-def test_no_request_gets_a_server_error(settings: Settings, world: World) -> None:
+@pytest.fixture
+async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
+    return await build_project_world(db, world)
+
+
+def test_no_request_gets_a_server_error(
+    settings: Settings, world: World, project_world: ProjectWorld
+) -> None:
     schema = schemathesis.openapi.from_asgi("/docs/openapi.json", create_app(settings))
     # Deletions go last so the other operations still find the real objects.
     operations = sorted(
@@ -33,6 +42,11 @@ def test_no_request_gets_a_server_error(settings: Settings, world: World) -> Non
         "membership_id": world.memberships["learner"].id,
         "lesson_id": world.released_lesson.id,
         "user_id": world.users["learner"].id,
+        "project_id": project_world.project.id,
+        "learner_id": world.users["learner"].id,
+        "submission_id": project_world.submissions["learner"].id,
+        "review_id": project_world.reviews["of_learner"].id,
+        "exclusion_id": project_world.exclusion.id,
     }
 
     for operation in operations:

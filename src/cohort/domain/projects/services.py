@@ -139,7 +139,8 @@ class ProjectService(Service[Project]):
         fields = structs.asdict(data)
         rubric = fields.pop("rubric")
         project = Project(cohort_id=cohort_id, **fields)
-        await self._ensure_lesson(project)
+        if project.lesson_id is not None:
+            await self._ensure_lesson(cohort_id, project.lesson_id)
         ensure_schedule(project)
         ensure_criteria(rubric)
         project = await self.create(project)
@@ -149,11 +150,14 @@ class ProjectService(Service[Project]):
 
     async def update_for(self, actor: Actor, project_id: UUID, data: ProjectUpdate) -> Project:
         project = await self.get_to_manage(actor, project_id)
-        apply_changes(project, data)
-        if project.late_policy is LatePolicy.HARD_CLOSE and data.late_cutoff_at is msgspec.UNSET:
-            project.late_cutoff_at = None  # switching to a hard close drops the old cutoff
-        await self._ensure_lesson(project)
-        ensure_schedule(project)
+        if isinstance(data.lesson_id, UUID):
+            await self._ensure_lesson(project.cohort_id, data.lesson_id)
+        # No query may run between changing the row and checking it: it would flush the bad row first.
+        with self.session.no_autoflush:
+            apply_changes(project, data)
+            if project.late_policy is LatePolicy.HARD_CLOSE and data.late_cutoff_at is msgspec.UNSET:
+                project.late_cutoff_at = None  # switching to a hard close drops the old cutoff
+            ensure_schedule(project)
         return await self.update(project)
 
     async def delete_for(self, actor: Actor, project_id: UUID) -> None:
@@ -206,13 +210,9 @@ class ProjectService(Service[Project]):
         await self.session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
         await self.session.refresh(project)
 
-    async def _ensure_lesson(self, project: Project) -> None:
-        if project.lesson_id is None:
-            return
-        cohort_of_lesson = await self.session.scalar(
-            select(Lesson.cohort_id).where(Lesson.id == project.lesson_id)
-        )
-        if cohort_of_lesson != project.cohort_id:
+    async def _ensure_lesson(self, cohort_id: UUID, lesson_id: UUID) -> None:
+        cohort_of_lesson = await self.session.scalar(select(Lesson.cohort_id).where(Lesson.id == lesson_id))
+        if cohort_of_lesson != cohort_id:
             raise _refuse(
                 "lesson_id", "must be a lesson of the same cohort", "unknown lesson for this cohort"
             )

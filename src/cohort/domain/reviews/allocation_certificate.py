@@ -33,14 +33,16 @@ def improving_arcs(
     """
     pool, subs = problem.pool_size, problem.open
     load = list(problem.base_load)
-    work_of: list[list[int]] = [[] for _ in range(pool)]
-    for j, reviewers in enumerate(chosen):
+    for reviewers in chosen:
         for p in reviewers:
             load[p] += 1
-            work_of[p].append(j)
     lowest, highest = min(load, default=0), max(load, default=0)
     if highest - lowest < 2:
         return []
+    work_of: list[list[int]] = [[] for _ in range(pool)]
+    for j, reviewers in enumerate(chosen):
+        for p in reviewers:
+            work_of[p].append(j)
     taken = [frozenset(reviewers) for reviewers in chosen]
     by_load: defaultdict[int, list[int]] = defaultdict(list)
     for p, value in enumerate(load):
@@ -49,9 +51,12 @@ def improving_arcs(
     came_from_sub = [-1] * pool  # submission through which a reviewer was reached (-1: a source)
     came_from_reviewer = [-1] * len(subs)  # reviewer whose review of the submission would move
     unvisited = set(range(pool))
+    peak = pool
     reached: list[int] = []
     reached_subs: list[int] = []
     for level in range(highest, lowest + 1, -1):
+        # A reviewer reached at a higher level and not low enough then is not low enough now.
+        newly_reached = len(reached)
         frontier = deque(p for p in by_load[level] if p in unvisited)
         unvisited.difference_update(frontier)
         while frontier:
@@ -61,13 +66,21 @@ def improving_arcs(
                     continue
                 came_from_reviewer[j] = p
                 reached_subs.append(j)
-                step = [r for r in unvisited if r not in subs[j].blocked and r not in taken[j]]
+                blocked, on_it = subs[j].blocked, taken[j]
+                if len(unvisited) <= len(blocked):
+                    step = [r for r in unvisited if r not in blocked and r not in on_it]
+                else:
+                    step = list(unvisited.difference(blocked, on_it))
                 unvisited.difference_update(step)
+                if 4 * len(unvisited) < peak:
+                    # A set keeps its table when emptied, and iterating it walks the whole table.
+                    unvisited = set(unvisited)
+                    peak = len(unvisited)
                 for r in step:
                     came_from_sub[r] = j
                 frontier.extend(step)
                 reached.extend(step)
-        targets = [r for r in reached if load[r] <= level - 2]
+        targets = [r for r in reached[newly_reached:] if load[r] <= level - 2]
         if targets:
             return _repair_arcs(
                 problem, taken, targets, load, level, came_from_sub, came_from_reviewer, reached_subs, spare
@@ -86,7 +99,13 @@ def _repair_arcs(
     reached_subs: Sequence[int],
     spare: int,
 ) -> list[tuple[int, int]]:
+    """The shift path to each target, plus arcs from further reached submissions.
+
+    The further submissions are dealt out round-robin in search order (which starts at the heaviest
+    reviewers' work), so different targets get different submissions to take work from.
+    """
     arcs: list[tuple[int, int]] = []
+    cursor = 0
     for target in targets:
         r = target
         while came_from_sub[r] >= 0:
@@ -94,9 +113,11 @@ def _repair_arcs(
             arcs.append((j, r))
             r = came_from_reviewer[j]
         wanted = spare * (level - 1 - load[target])
-        for j in reached_subs:
+        for _ in range(len(reached_subs)):
             if wanted <= 0:
                 break
+            j = reached_subs[cursor]
+            cursor = (cursor + 1) % len(reached_subs)
             if target not in problem.open[j].blocked and target not in taken[j]:
                 arcs.append((j, target))
                 wanted -= 1

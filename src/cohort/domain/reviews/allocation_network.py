@@ -6,13 +6,18 @@ reviewer's final load: the ``i``-th new review of ``p`` costs ``W * (e_p + i)``,
 
 Summed over a reviewer the sink arcs cost ``W * phi(x_p)`` up to a constant, with the strictly convex
 ``phi(x) = x (x + 1) / 2``, because a min-cost flow uses a reviewer's cheaper unit arcs first. Every
-candidate list has at least ``fill_j`` reviewers, so every flow that respects the supplies fills
-every slot, and its cost is ``W * sum(phi(x)) + repeats``. ``W`` is one more than the largest repeat
+candidate list has at least ``fill_j`` reviewers, so a flow routing the whole supply (every slot
+filled) exists, the solver only accepts such flows, and a flow's cost is
+``W * sum(phi(x)) + repeats`` up to a constant. ``W`` is one more than the largest repeat
 weight any flow could collect, so one unit less of ``sum(phi(x))`` always outweighs every possible
 repeat saving: the optimum first minimises ``sum(phi(x))`` and only then the repeat weight.
-Minimising a separable strictly convex function over the load vectors of flows (an M-convex set)
-yields the decreasingly-minimal load vector (Frank and Murota, "Discrete decreasing minimization",
-2022), which is least majorized and therefore also has the smallest max - min spread.
+Minimising a separable strictly convex function over the load vectors of the given graph's flows
+(an M-convex set)
+yields a decreasingly-minimal load vector (Frank and Murota, "Discrete decreasing minimization",
+2022): were it not dec-min, the exchange criterion in ``allocation_certificate`` would give a
+``u``, ``v`` with ``x_u >= x_v + 2`` and a valid shift of one review from ``u`` to ``v``, which lowers
+``phi(x_u) + phi(x_v)`` by strict convexity. Dec-min vectors of an M-convex set are least majorized,
+so the same vector also has the smallest max - min spread.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ contradict the flow's optimality), so the loop ends, at worst on the complete gr
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cohort.domain.reviews.allocation_candidates import complete_candidates, sparse_candidates
@@ -24,17 +25,18 @@ class Tuning:
 
     ``complete_graph_arcs``: use every eligible reviewer of every open submission as a candidate
     while (open submissions x pool size) stays at or below this, which makes repeat avoidance exact.
-    ``extra_candidates``: expander arcs per submission on top of its circulant window in the sparse
-    graph.
+    ``shuffled_tilings``: shuffled copies of the receiver slots whose windows are added to the
+    circulant window of each submission in the sparse graph.
     """
 
     complete_graph_arcs: int = 100_000
-    extra_candidates: int = 3
+    shuffled_tilings: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Solved:
     chosen: list[list[int]]
+    base_load: Sequence[int]
     complete_graph: bool
     flow_rounds: int
 
@@ -42,10 +44,11 @@ class Solved:
 def solve(problem: IndexedProblem, rng: random.Random, tuning: Tuning) -> Solved:
     """New reviewers (ring positions) for each open submission, in the order of ``problem.open``."""
     if not problem.open:
-        return Solved([], complete_graph=True, flow_rounds=0)
+        return Solved([], problem.base_load, complete_graph=True, flow_rounds=0)
     if len(problem.open) * problem.pool_size <= tuning.complete_graph_arcs:
-        return Solved(solve_flow(problem, complete_candidates(problem)), complete_graph=True, flow_rounds=1)
-    candidates = sparse_candidates(problem, rng, tuning.extra_candidates)
+        chosen = solve_flow(problem, complete_candidates(problem))
+        return Solved(chosen, problem.base_load, complete_graph=True, flow_rounds=1)
+    candidates = sparse_candidates(problem, rng, tuning.shuffled_tilings)
     members = [set(c) for c in candidates]
     rounds = 0
     while True:
@@ -53,7 +56,7 @@ def solve(problem: IndexedProblem, rng: random.Random, tuning: Tuning) -> Solved
         rounds += 1
         arcs = improving_arcs(problem, chosen)
         if not arcs:
-            return Solved(chosen, complete_graph=False, flow_rounds=rounds)
+            return Solved(chosen, problem.base_load, complete_graph=False, flow_rounds=rounds)
         fresh = [(j, p) for j, p in dict.fromkeys(arcs) if p not in members[j]]
         if not fresh:
             raise RuntimeError("an improving path inside the candidate graph: the flow was not optimal")

@@ -246,6 +246,7 @@ class ProgressService(Service[Review]):
         at = at or utcnow()
         if not cohort_ids:
             return Progress(as_of=at, submissions=[], reviews=[])
+        conn = await self.session.connection()  # plain rows: ORM result handling would cost more than the SQL
         submissions = [
             LearnerProjectProgress(
                 learner_id=row[0],
@@ -259,7 +260,7 @@ class ProgressService(Service[Review]):
                 submitted_at=row[8],
                 version_count=row[9],
             )
-            for row in await self.session.execute(submission_progress(cohort_ids, at, where))
+            for row in await conn.execute(submission_progress(cohort_ids, at, where))
         ]
         reviews = [
             ReviewProgress(
@@ -272,8 +273,6 @@ class ProgressService(Service[Review]):
                 review_due_at=row[6],
                 submitted_at=row[7],
             )
-            for row in (
-                await self.session.execute(review_progress(cohort_ids, at, where)) if with_reviews else ()
-            )
+            for row in (await conn.execute(review_progress(cohort_ids, at, where)) if with_reviews else ())
         ]
         return Progress(as_of=at, submissions=submissions, reviews=reviews)

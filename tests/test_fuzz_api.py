@@ -6,23 +6,16 @@ admin to an app instance of its own (the ASGI transport runs it on its own event
 
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import status_code_conformance
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.app import create_app
 from cohort.config import Settings
-from tests.support.world import ProjectWorld, World, build_project_world
+from tests.support.world import ProjectWorld, World
 
 EXAMPLES_PER_OPERATION = 20
-
-
-@pytest.fixture
-async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
-    return await build_project_world(db, world)
 
 
 def test_no_request_gets_a_server_error(

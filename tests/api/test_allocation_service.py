@@ -36,7 +36,6 @@ from tests.support.world import (
     ProjectWorld,
     World,
     add_review,
-    build_project_world,
     make_project,
     make_user,
     rubric_for,
@@ -45,11 +44,6 @@ from tests.support.world import (
 
 API = "/api/v1"
 _serial = itertools.count(1)
-
-
-@pytest.fixture
-async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
-    return await build_project_world(db, world)
 
 
 EXAMPLES = settings(

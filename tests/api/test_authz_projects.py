@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.matrix import (
     Case,
@@ -25,7 +25,7 @@ from tests.support.matrix import (
     sees,
 )
 from tests.support.rest import Client
-from tests.support.world import ProjectWorld, World, build_project_world
+from tests.support.world import ProjectWorld, World
 
 STAFF = ("mentor", "instructor", "admin")
 SUBMISSIONS_A = {"sub_learner", "sub_peer1", "sub_peer2", "sub_peer3"}
@@ -163,11 +163,6 @@ CASES: list[Case] = [
     Case("GET",    "/me/progress",                           Expect(401, 200, 200, 200, 200, 200, 200)),
 ]
 # fmt: on
-
-
-@pytest.fixture
-async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
-    return await build_project_world(db, world)
 
 
 @pytest.fixture

@@ -16,18 +16,12 @@ from tests.support.world import (
     ProjectWorld,
     World,
     add_review,
-    build_project_world,
     make_project,
     rubric_for,
     submit_version,
 )
 
 API = "/api/v1"
-
-
-@pytest.fixture
-async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
-    return await build_project_world(db, world)
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from tests.support.world import (
     ProjectWorld,
     World,
     add_review,
-    build_project_world,
     make_project,
     make_user,
     rubric_for,
@@ -30,11 +29,6 @@ from tests.support.world import (
 )
 
 API = "/api/v1"
-
-
-@pytest.fixture
-async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
-    return await build_project_world(db, world)
 
 
 def states(rows: list[dict[str, object]], key: str = "project_id") -> dict[tuple[object, object], object]:

@@ -13,7 +13,7 @@ from cohort.domain.lessons.models import Lesson
 from cohort.domain.projects.models import Extension, Project
 from tests.support.db import count_rows
 from tests.support.rest import Api, Client, assert_error, names_field
-from tests.support.world import ProjectWorld, World, build_project_world
+from tests.support.world import ProjectWorld, World
 
 API = "/api/v1"
 OPENS = datetime(2030, 3, 2, 9, tzinfo=UTC)
@@ -34,11 +34,6 @@ def project_body(**changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def instructor(client: Client, world: World) -> Api:
     return Api(client, world.headers["instructor"])
-
-
-@pytest.fixture
-async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
-    return await build_project_world(db, world)
 
 
 async def test_create_with_rubric_and_defaults(instructor: Api, world: World) -> None:

@@ -7,21 +7,15 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.reviews.models import Review, ReviewScore
 from tests.support.db import count_rows
 from tests.support.rest import Api, Client, assert_error, names_field
-from tests.support.world import ProjectWorld, World, build_project_world
+from tests.support.world import ProjectWorld, World
 
 API = "/api/v1"
-
-
-@pytest.fixture
-async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
-    return await build_project_world(db, world)
 
 
 def as_(client: Client, headers: dict[str, str]) -> Api:

@@ -23,15 +23,10 @@ from cohort.security.actor import Actor
 from tests.support.db import count_rows
 from tests.support.fake_github import FakeGitHub
 from tests.support.rest import Api, Client, assert_error, names_field
-from tests.support.world import ProjectWorld, World, build_project_world
+from tests.support.world import ProjectWorld, World
 
 API = "/api/v1"
 SHA = "0123456789abcdef0123456789abcdef01234567"
-
-
-@pytest.fixture
-async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
-    return await build_project_world(db, world)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from cohort.domain.roles import Role
 from cohort.errors import NotFound, PermissionDenied
 from cohort.security import policy
 from cohort.security.actor import SYSTEM_ACTOR, Actor
+from tests.support.policy_table import Check, Row, check_decision, decision_params
 
 A = uuid.uuid4()
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -38,8 +39,6 @@ ACTORS = {
 NAMES = tuple(ACTORS)
 AUTHOR = ACTORS["author"].user_id
 REVIEWER = ACTORS["reviewer"].user_id
-
-Check = Callable[[Actor], object]
 
 
 def reviews_it(actor: Actor) -> bool:
@@ -68,7 +67,7 @@ def grade(actor: Actor, *, released: bool = True, left: int = 0, to_be_graded: b
 # fmt: off
 T, F, OK, NF, PD = True, False, None, NotFound, PermissionDenied
 S, AU = policy.GradeAccess.STAFF, policy.GradeAccess.AUTHOR
-TABLE: list[tuple[str, Check, tuple[object, ...]]] = [
+TABLE: list[Row] = [
     # rule, decision,
     #   then (admin, instructor, mentor, learner, author, reviewer, outsider)
     ("read opened project", lambda a: policy.can_read_project(a, A, PAST, NOW),
@@ -128,21 +127,10 @@ TABLE: list[tuple[str, Check, tuple[object, ...]]] = [
 ]
 # fmt: on
 
-CASES = [
-    pytest.param(check, name, expected, id=f"{rule} / {name}")
-    for rule, check, row in TABLE
-    for name, expected in zip(NAMES, row, strict=True)
-]
 
-
-@pytest.mark.parametrize(("check", "caller", "expected"), CASES)
+@pytest.mark.parametrize(("check", "caller", "expected"), decision_params(TABLE, NAMES))
 def test_policy_table(check: Check, caller: str, expected: object) -> None:
-    actor = ACTORS[caller]
-    if isinstance(expected, type) and issubclass(expected, Exception):
-        with pytest.raises(expected):
-            check(actor)
-    else:
-        assert check(actor) == expected
+    check_decision(ACTORS, check, caller, expected)
 
 
 def test_the_system_actor_has_admin_rights_but_acts_for_nobody() -> None:

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from cohort.domain.cohorts.models import Membership
@@ -196,13 +196,15 @@ class ProjectService(Service[Project]):
     async def lock_rubric(self, actor: Actor, project_id: UUID, at: datetime) -> None:
         """Freeze the rubric; the review area calls this first when a review is submitted.
 
-        The row lock this takes lasts until the transaction ends, so a concurrent rubric change
-        either finishes before (and the review is checked against the new rubric) or is refused.
+        While the rubric is still open, the row lock this update takes lasts until the transaction
+        ends, so a concurrent rubric change either finishes first (and the review is checked
+        against the new rubric) or waits and is then refused. Once frozen, nothing is written.
         """
         await self.session.execute(
             update(Project)
-            .where(Project.id == project_id)
-            .values(rubric_locked_at=func.coalesce(Project.rubric_locked_at, at))
+            .where(Project.id == project_id, Project.rubric_locked_at.is_(None))
+            .values(rubric_locked_at=at)
+            .execution_options(synchronize_session=False)
         )
 
     async def lock(self, project: Project) -> None:

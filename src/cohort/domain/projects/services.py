@@ -127,12 +127,6 @@ class ProjectService(Service[Project]):
         policy.require_manage_project(actor, project.cohort_id, project.opens_at, utcnow(), what)
         return project
 
-    async def get_locked(self, actor: Actor, project_id: UUID) -> Project:
-        """The visible project, its row locked until the transaction ends (serialises allocation)."""
-        project = await self.get_for(actor, project_id)
-        await self.lock(project)
-        return project
-
     async def create_for(self, actor: Actor, cohort_id: UUID, data: ProjectCreate) -> Project:
         await self.sibling(CohortService).require_visible(actor, cohort_id)
         policy.require_manage_cohort(actor, cohort_id, "project")

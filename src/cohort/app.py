@@ -19,6 +19,13 @@ from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.domain.projects.controllers import ProjectController
+from cohort.domain.reviews.controllers import (
+    AllocationController,
+    ProgressController,
+    ReviewController,
+    SubmissionController,
+)
 from cohort.events import EventPublisher, redis_backend
 from cohort.graphql.endpoint import graphql_controller
 from cohort.graphql.schema import build_schema
@@ -88,6 +95,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CohortController,
             MembershipController,
             LessonController,
+            ProjectController,
+            SubmissionController,
+            AllocationController,
+            ReviewController,
+            ProgressController,
             graphql,
         ],
         dependencies={

@@ -104,6 +104,7 @@ class Settings:
     github_app_id: str = ""
     github_app_private_key: str = ""
     github_webhook_secret: str = ""
+    github_api_token: str = ""
     graphql_ide: bool | None = None  # GraphiQL at /graphql; None: on everywhere but production
     graphql_introspection: bool | None = None  # introspection queries; None: on everywhere but production
 
@@ -166,6 +167,7 @@ class Settings:
             github_app_id=_env("GITHUB_APP_ID", d.github_app_id),
             github_app_private_key=_env_private_key(d.github_app_private_key),
             github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
+            github_api_token=_env("GITHUB_API_TOKEN", d.github_api_token),
             graphql_ide=_env_switch("GRAPHQL_IDE", d.graphql_ide),
             graphql_introspection=_env_switch("GRAPHQL_INTROSPECTION", d.graphql_introspection),
         )

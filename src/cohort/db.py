@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -9,11 +11,18 @@ from advanced_alchemy.extensions.litestar import (
     EngineConfig,
     SQLAlchemyAsyncConfig,
 )
+from sqlalchemy import Enum
 
 from cohort.config import Settings
 
 Base = UUIDv7AuditBase
 """Every table has a time-ordered UUID primary key plus ``created_at``/``updated_at``."""
+
+
+def string_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """An enum column stored as its values in a ``VARCHAR`` with a CHECK, not a PostgreSQL type,
+    so adding a member later is a plain migration."""
+    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:

@@ -3,6 +3,31 @@
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.projects.enums import GradeAggregation, LatePolicy, ReviewerPool
+from cohort.domain.projects.models import Extension, Project, RubricCriterion, Submission, SubmissionVersion
+from cohort.domain.reviews.models import AllocationRun, GradeOverride, Review, ReviewExclusion, ReviewScore
 from cohort.domain.roles import Role
 
-__all__ = ["ApiToken", "Cohort", "CohortStatus", "Lesson", "Membership", "Program", "Role", "User"]
+__all__ = [
+    "AllocationRun",
+    "ApiToken",
+    "Cohort",
+    "CohortStatus",
+    "Extension",
+    "GradeAggregation",
+    "GradeOverride",
+    "LatePolicy",
+    "Lesson",
+    "Membership",
+    "Program",
+    "Project",
+    "Review",
+    "ReviewExclusion",
+    "ReviewScore",
+    "ReviewerPool",
+    "Role",
+    "RubricCriterion",
+    "Submission",
+    "SubmissionVersion",
+    "User",
+]

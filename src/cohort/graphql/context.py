@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.litestar.controller import BaseContext
 
 from cohort import events
+from cohort.config import Settings
 from cohort.domain.service import Service
 from cohort.errors import InvalidRequest, NotAuthenticated
 from cohort.security.actor import Actor
@@ -48,6 +49,8 @@ class Context(BaseContext, kw_only=True):
     session_maker: Callable[[], AsyncSession] | None = None
     """Where a WebSocket's short sessions come from."""
     channels: ChannelsPlugin | None = None
+    settings: Settings | None = None
+    """The app's settings (what mutations reaching GitHub need)."""
     request_id: str | None = None
     session_user: UUID | None = None
     """The user id of the session cookie sent with a WebSocket handshake."""

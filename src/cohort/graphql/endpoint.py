@@ -82,6 +82,7 @@ def graphql_controller(
             actor=graphql_actor,
             session=db_session,
             channels=channels,
+            settings=settings,
             request_id=request.scope.get("state", {}).get("request_id"),
         )
 
@@ -90,6 +91,7 @@ def graphql_controller(
             websocket=socket,
             session_maker=sessions,
             channels=channels,
+            settings=settings,
             session_user=session_user_id(socket),
         )
 

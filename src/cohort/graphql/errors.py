@@ -77,6 +77,14 @@ class InvalidRequestError(Error):
     pass
 
 
+@strawberry.type(
+    description="A service Cohort depends on (GitHub) is down or answered unusably; try again later. "
+    "`code` is REST's, e.g. github_unavailable (REST 503) or github_bad_response (REST 502)."
+)
+class UnavailableError(Error):
+    pass
+
+
 MutationError = (
     NotAuthenticatedError
     | PermissionDeniedError
@@ -87,7 +95,7 @@ MutationError = (
 )
 """The error members of every mutation's result union."""
 
-_ERROR_TYPES: dict[str, Callable[..., MutationError]] = {
+_ERROR_TYPES: dict[str, Callable[..., MutationError | UnavailableError]] = {
     "not_authenticated": NotAuthenticatedError,
     "permission_denied": PermissionDeniedError,
     "not_found": NotFoundError,
@@ -111,9 +119,11 @@ def field_paths(exc: DomainError, argument: str | None) -> list[FieldError]:
     return found
 
 
-def error_result(exc: DomainError, argument: str | None = "input") -> MutationError:
-    """The typed mutation result for ``exc`` (codes outside the usual six keep their own code)."""
-    kind = _ERROR_TYPES.get(exc.code, InvalidRequestError)
+def error_result(exc: DomainError, argument: str | None = "input") -> MutationError | UnavailableError:
+    """The typed mutation result for ``exc`` (codes outside the usual six keep their own code; a
+    dependency's outage, REST's 502/503, is an :class:`UnavailableError`, which only the mutations
+    that reach GitHub list in their result union)."""
+    kind = _ERROR_TYPES.get(exc.code) or (UnavailableError if exc.status_code >= 500 else InvalidRequestError)
     return kind(code=exc.code, message=exc.detail, fields=field_paths(exc, argument))
 
 

@@ -26,7 +26,17 @@ from cohort.domain.identity.services import ApiTokenService
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.lessons.services import LessonService
 from cohort.domain.listing import ListParams, Page
+from cohort.domain.projects.models import Extension, Project, RubricCriterion
+from cohort.domain.projects.services import ExtensionService, ProjectService
+from cohort.domain.projects.views import SubmissionView, VersionView
+from cohort.domain.reviews.allocations import AllocationService, ExclusionService
+from cohort.domain.reviews.grades import GradeService, ReviewerAccuracy
+from cohort.domain.reviews.models import AllocationRun, ReviewExclusion
+from cohort.domain.reviews.progress import Progress, ProgressFilter, ProgressService
+from cohort.domain.reviews.services import ReviewedSubmissionService, ReviewService
+from cohort.domain.reviews.views import GradeView, ReviewView
 from cohort.domain.service import Service
+from cohort.errors import DomainError
 
 if TYPE_CHECKING:
     from cohort.graphql.context import Context
@@ -54,6 +64,24 @@ def under(
     return lambda params: loader.load(PageKey(parent_id, params, key_filters))
 
 
+def per_parent(
+    context: Context,
+    kind: type[S],
+    fetch: Callable[[S, list[UUID]], Awaitable[Mapping[UUID, R | DomainError]]],
+    default: R,
+) -> DataLoader[UUID, R]:
+    """One answer per parent through ``fetch`` (a grade per submission, the rubric of each project):
+    ``default`` where ``fetch`` has none, and a refusal (``DomainError``) raised where the single-object
+    call would have raised it, so the field fails with that code."""
+
+    async def load(ids: list[UUID]) -> list[R | BaseException]:
+        async with context.service(kind) as service:
+            found = await fetch(service, ids)
+        return [found.get(i, default) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
 def by_id(
     context: Context,
     kind: type[S],
@@ -72,16 +100,19 @@ def by_id(
 def pages(
     context: Context,
     kind: type[S],
-    fetch: Callable[[S, list[UUID], ListParams, dict[str, Any]], Awaitable[Mapping[UUID, Page[R]]]],
+    fetch: Callable[
+        [S, list[UUID], ListParams, dict[str, Any]], Awaitable[Mapping[UUID, Page[R] | DomainError]]
+    ],
 ) -> DataLoader[PageKey, Page[R]]:
     """Windows of lists under parents through ``fetch`` (a ``list_for_<parents>``): one call per
-    distinct window and filters, whatever the number of parents."""
+    distinct window and filters, whatever the number of parents. A parent whose list the caller
+    is refused (a learner asking for a project's reviews) gets the refusal, raised by the field."""
 
-    async def load(keys: list[PageKey]) -> list[Page[R]]:
+    async def load(keys: list[PageKey]) -> list[Page[R] | BaseException]:
         groups: dict[tuple[ListParams, Filters], list[UUID]] = {}
         for key in keys:
             groups.setdefault((key.params, key.filters), []).append(key.parent_id)
-        found: dict[PageKey, Page[R]] = {}
+        found: dict[PageKey, Page[R] | DomainError] = {}
         async with context.service(kind) as service:
             for (params, filters), parent_ids in groups.items():
                 batch = await fetch(service, parent_ids, params, dict(filters))
@@ -125,3 +156,85 @@ class Loaders:
         self.cohort_lessons: DataLoader[PageKey, Page[Lesson]] = pages(
             context, LessonService, lambda s, ids, params, f: s.list_for_cohorts(actor, ids, params, **f)
         )
+        self.cohort_projects: DataLoader[PageKey, Page[Project]] = pages(
+            context, ProjectService, lambda s, ids, params, f: s.list_for_cohorts(actor, ids, params, **f)
+        )
+        self.cohort_progress: DataLoader[tuple[UUID, ProgressFilter], Progress] = progress_loader(context)
+        # projects and their submissions
+        self.project: DataLoader[UUID, Project | None] = by_id(
+            context, ProjectService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.criterion: DataLoader[UUID, RubricCriterion | None] = by_id(
+            context, ProjectService, lambda s, ids: s.criteria_many_for(actor, ids)
+        )
+        self.extension: DataLoader[UUID, Extension | None] = by_id(
+            context, ExtensionService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.submission: DataLoader[UUID, SubmissionView | None] = by_id(
+            context, ReviewedSubmissionService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.version: DataLoader[UUID, VersionView | None] = by_id(
+            context, ReviewedSubmissionService, lambda s, ids: s.versions_many_for(actor, ids)
+        )
+        self.project_criteria: DataLoader[UUID, list[RubricCriterion]] = per_parent(
+            context, ProjectService, lambda s, ids: s.criteria_for_projects(actor, ids), []
+        )
+        self.project_extensions: DataLoader[PageKey, Page[Extension]] = pages(
+            context, ExtensionService, lambda s, ids, params, f: s.list_for_projects(actor, ids, params)
+        )
+        self.project_submissions: DataLoader[PageKey, Page[SubmissionView]] = pages(
+            context,
+            ReviewedSubmissionService,
+            lambda s, ids, params, f: s.list_for_projects(actor, ids, params),
+        )
+        self.project_my_submission: DataLoader[UUID, SubmissionView | None] = per_parent(
+            context, ReviewedSubmissionService, lambda s, ids: s.mine_for_projects(actor, ids), None
+        )
+        self.submission_versions: DataLoader[PageKey, Page[VersionView]] = pages(
+            context,
+            ReviewedSubmissionService,
+            lambda s, ids, params, f: s.versions_for_submissions(actor, ids, params),
+        )
+        # reviews, grades and allocation
+        self.review: DataLoader[UUID, ReviewView | None] = by_id(
+            context, ReviewService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.exclusion: DataLoader[UUID, ReviewExclusion | None] = by_id(
+            context, ExclusionService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.project_reviews: DataLoader[PageKey, Page[ReviewView]] = pages(
+            context, ReviewService, lambda s, ids, params, f: s.list_for_projects(actor, ids, params, **f)
+        )
+        self.project_exclusions: DataLoader[PageKey, Page[ReviewExclusion]] = pages(
+            context, ExclusionService, lambda s, ids, params, f: s.list_for_projects(actor, ids, params)
+        )
+        self.project_allocation: DataLoader[UUID, AllocationRun | None] = per_parent(
+            context, AllocationService, lambda s, ids: s.latest_for_projects(actor, ids), None
+        )
+        self.project_accuracy: DataLoader[UUID, list[ReviewerAccuracy]] = per_parent(
+            context, GradeService, lambda s, ids: s.accuracy_for_projects(actor, ids), []
+        )
+        self.submission_reviews: DataLoader[PageKey, Page[ReviewView]] = pages(
+            context, ReviewService, lambda s, ids, params, f: s.received_for_submissions(actor, ids, params)
+        )
+        self.submission_grade: DataLoader[UUID, GradeView | None] = per_parent(
+            context, GradeService, lambda s, ids: s.grades_for_submissions(actor, ids), None
+        )
+
+
+def progress_loader(context: Context) -> DataLoader[tuple[UUID, ProgressFilter], Progress]:
+    """Progress of cohorts (one call per distinct filter, whatever the number of cohorts)."""
+    actor = context.require_actor()
+
+    async def load(keys: list[tuple[UUID, ProgressFilter]]) -> list[Progress | BaseException]:
+        groups: dict[ProgressFilter, list[UUID]] = {}
+        for cohort_id, where in keys:
+            groups.setdefault(where, []).append(cohort_id)
+        found: dict[tuple[UUID, ProgressFilter], Progress | DomainError] = {}
+        async with context.service(ProgressService) as progress:
+            for where, cohort_ids in groups.items():
+                batch = await progress.progress_for_cohorts(actor, cohort_ids, where)
+                found.update({(i, where): batch[i] for i in cohort_ids})
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)

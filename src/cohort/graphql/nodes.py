@@ -32,6 +32,11 @@ def type_name(cls: type[Any]) -> str:
     return get_object_definition(cls, strict=True).name
 
 
+def global_id(cls: type[Any], value: UUID) -> relay.GlobalID:
+    """The global id of the ``cls`` object ``value``."""
+    return relay.GlobalID(type_name=type_name(cls), node_id=str(value))
+
+
 def parse_uuid(value: str) -> UUID | None:
     try:
         return UUID(value)

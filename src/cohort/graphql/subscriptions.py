@@ -23,6 +23,8 @@ from strawberry import relay
 from cohort import events
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.lessons.services import LessonService
+from cohort.domain.projects.services import ProjectService
+from cohort.domain.reviews.services import ReviewService
 from cohort.domain.service import Service
 from cohort.errors import NotFound
 from cohort.graphql.context import Context, Info
@@ -30,6 +32,8 @@ from cohort.graphql.nodes import uuid_of
 from cohort.graphql.types.cohorts import Cohort
 from cohort.graphql.types.identity import User
 from cohort.graphql.types.lessons import Lesson
+from cohort.graphql.types.projects import Project
+from cohort.graphql.types.reviews import Review
 from cohort.security.actor import Actor
 
 E = TypeVar("E", bound=events.Event)
@@ -68,6 +72,17 @@ async def _lesson(context: Context, lesson_id: UUID) -> Lesson | None:
     return None if row is None else Lesson.from_row(row)
 
 
+async def _review(context: Context, review_id: UUID) -> Review | None:
+    """The review as the subscriber may see it (absent until it is released to its author)."""
+    view = await visible(context, ReviewService, lambda reviews, actor: reviews.get_for(actor, review_id))
+    return None if view is None else Review.from_row(view)
+
+
+async def _project(context: Context, project_id: UUID) -> Project | None:
+    row = await visible(context, ProjectService, lambda projects, actor: projects.get_for(actor, project_id))
+    return None if row is None else Project.from_row(row)
+
+
 async def _require_cohort(info: Info, cohort_id: relay.GlobalID) -> UUID:
     cohort = uuid_of(cohort_id, Cohort, "cohort_id")
     if await _cohort(info.context, cohort) is None:
@@ -84,11 +99,15 @@ class LessonReleasedEvent:
     lesson: Lesson
 
 
-@strawberry.type(description="A peer review arrived on one of your submissions.")
+@strawberry.type(
+    description="A peer review of one of your submissions that you may now read (delivered once the "
+    "reviews are released to you; as 'Reviewer n' when the project is anonymous)."
+)
 class ReviewReceivedEvent:
     review_id: relay.GlobalID
     submission_id: relay.GlobalID
     cohort: Cohort
+    review: Review
 
 
 @strawberry.type(description="Your mentor posted a check-in.")
@@ -104,6 +123,7 @@ class DeadlineApproachingEvent:
     title: str
     due_at: datetime
     cohort: Cohort
+    project: Project | None
 
 
 @strawberry.type
@@ -125,11 +145,13 @@ class Subscription:
         me = context.require_actor().user_id
         async for event in listen(context, events.channel("review_received", me), events.ReviewReceived):
             cohort = await _cohort(context, event.cohort_id)
-            if cohort is not None:
+            review = await _review(context, event.review_id)
+            if cohort is not None and review is not None:
                 yield ReviewReceivedEvent(
                     review_id=_global_id("Review", event.review_id),
                     submission_id=_global_id("Submission", event.submission_id),
                     cohort=cohort,
+                    review=review,
                 )
 
     @strawberry.subscription(description="Check-ins your mentors post for you.")
@@ -161,4 +183,5 @@ class Subscription:
                     title=event.title,
                     due_at=event.due_at,
                     cohort=cohort,
+                    project=await _project(context, event.project_id),
                 )

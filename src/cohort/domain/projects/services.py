@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement, delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import InstrumentedAttribute
 
 from cohort.domain.cohorts.models import Membership
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.common import apply_changes, utcnow
 from cohort.domain.lessons.models import Lesson
-from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.listing import ListParams, Page, list_page, list_pages
 from cohort.domain.projects.commits import CommitResolver, repository_of, resolve_head
 from cohort.domain.projects.deadlines import closes_at, effective_due
 from cohort.domain.projects.enums import LatePolicy
@@ -27,7 +29,7 @@ from cohort.domain.projects.models import (
     Submission,
     SubmissionVersion,
 )
-from cohort.domain.projects.queries import counted_versions
+from cohort.domain.projects.queries import counted_versions, effective_due_at, extension_join
 from cohort.domain.projects.schemas import (
     CriterionWrite,
     ExtensionWrite,
@@ -38,9 +40,11 @@ from cohort.domain.projects.schemas import (
 from cohort.domain.projects.views import Rubric, SubmissionView, VersionView
 from cohort.domain.roles import Role
 from cohort.domain.service import Service
-from cohort.errors import Conflict, NotFound, RuleViolation
+from cohort.errors import Conflict, DomainError, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
+
+T = TypeVar("T")
 
 
 def _refuse(field: str, message: str, detail: str) -> RuleViolation:
@@ -79,6 +83,23 @@ def ensure_criteria(criteria: Sequence[CriterionWrite]) -> None:
                 "level points must be distinct and at most max_points",
                 f"criterion {criterion.title!r} has invalid level descriptors",
             )
+
+
+def visible_projects(actor: Actor, now: datetime) -> list[ColumnElement[bool]]:
+    """Filters for the projects ``actor`` may read (:func:`cohort.security.policy.can_read_project`
+    in SQL): in cohorts they see, and opened unless they are staff there."""
+    where: list[ColumnElement[bool]] = []
+    visible = policy.visible_cohort_ids(actor)
+    if visible is not None:
+        where.append(Project.cohort_id.in_(list(visible)))
+    staff = policy.staff_cohort_ids(actor)
+    if staff is not None:
+        where.append(or_(Project.opens_at <= now, Project.cohort_id.in_(list(staff))))
+    return where
+
+
+def empty_pages(keys: Collection[UUID], params: ListParams) -> dict[UUID, Page[T]]:
+    return {key: Page(items=[], total=0, params=params) for key in keys}
 
 
 def criteria_rows(project_id: UUID, criteria: Sequence[CriterionWrite]) -> list[RubricCriterion]:
@@ -120,6 +141,60 @@ class ProjectService(Service[Project]):
             raise NotFound("project not found")
         policy.require_read_project(actor, project.cohort_id, project.opens_at, utcnow())
         return project
+
+    async def get_many_for(self, actor: Actor, project_ids: Collection[UUID]) -> dict[UUID, Project]:
+        """The projects among ``project_ids`` the actor may read (the others are simply absent)."""
+        if not project_ids:
+            return {}
+        rows = await self.get_many(Project.id.in_(list(project_ids)), *visible_projects(actor, utcnow()))
+        return {project.id: project for project in rows}
+
+    async def list_for_cohorts(
+        self,
+        actor: Actor,
+        cohort_ids: Collection[UUID],
+        params: ListParams,
+        *,
+        lesson_id: UUID | None = None,
+    ) -> dict[UUID, Page[Project]]:
+        """:meth:`list_for` for several cohorts in one query; cohorts the actor cannot see get an
+        empty page."""
+        visible = [i for i in cohort_ids if policy.can_read_cohort(actor, i)]
+        where = visible_projects(actor, utcnow())
+        if lesson_id is not None:
+            where.append(Project.lesson_id == lesson_id)
+        pages = await list_pages(self.session, Project, Project.cohort_id, visible, where, params)
+        return {**empty_pages(cohort_ids, params), **pages}
+
+    async def criteria_for_projects(
+        self, actor: Actor, project_ids: Collection[UUID]
+    ) -> dict[UUID, list[RubricCriterion]]:
+        """The rubric of each project the actor may read, in order (others: no entry)."""
+        found: dict[UUID, list[RubricCriterion]] = {}
+        if not project_ids:
+            return found
+        rows = await self.session.scalars(
+            select(RubricCriterion)
+            .join(Project, Project.id == RubricCriterion.project_id)
+            .where(Project.id.in_(list(project_ids)), *visible_projects(actor, utcnow()))
+            .order_by(RubricCriterion.project_id, RubricCriterion.position)
+        )
+        for criterion in rows:
+            found.setdefault(criterion.project_id, []).append(criterion)
+        return found
+
+    async def criteria_many_for(
+        self, actor: Actor, criterion_ids: Collection[UUID]
+    ) -> dict[UUID, RubricCriterion]:
+        """The criteria among ``criterion_ids`` of projects the actor may read."""
+        if not criterion_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(RubricCriterion)
+            .join(Project, Project.id == RubricCriterion.project_id)
+            .where(RubricCriterion.id.in_(list(criterion_ids)), *visible_projects(actor, utcnow()))
+        )
+        return {criterion.id: criterion for criterion in rows}
 
     async def get_to_manage(self, actor: Actor, project_id: UUID, what: str = "project") -> Project:
         """The project, if the actor may change it (or what ``what`` names in it)."""
@@ -214,6 +289,25 @@ class ProjectService(Service[Project]):
             )
 
 
+def _own_unless_staff(
+    actor: Actor,
+    project_id: InstrumentedAttribute[UUID],
+    owner: InstrumentedAttribute[UUID],
+    projects: Collection[Project],
+) -> ColumnElement[bool]:
+    """Rows of ``projects`` where the actor is staff, and elsewhere the actor's own (``owner``)."""
+    staff = [p.id for p in projects if policy.is_staff(actor, p.cohort_id)]
+    return or_(project_id.in_(staff), owner == actor.user_id)
+
+
+def _own_unless_staff_cohort(actor: Actor, owner: InstrumentedAttribute[UUID]) -> ColumnElement[bool]:
+    """The same, for a query that joins :class:`Project`."""
+    staff = policy.staff_cohort_ids(actor)
+    if staff is None:
+        return true()
+    return or_(Project.cohort_id.in_(list(staff)), owner == actor.user_id)
+
+
 class ExtensionService(Service[Extension]):
     class Repository(SQLAlchemyAsyncRepository[Extension]):
         model_type = Extension
@@ -228,6 +322,36 @@ class ExtensionService(Service[Extension]):
             policy.require_read_extensions_of(actor, project.cohort_id, actor.user_id)
             where.append(Extension.learner_id == actor.user_id)
         return await list_page(self, where, params)
+
+    async def list_for_projects(
+        self, actor: Actor, project_ids: Collection[UUID], params: ListParams
+    ) -> dict[UUID, Page[Extension]]:
+        """:meth:`list_for` for several projects in one query (hidden projects: an empty page)."""
+        projects = await self.sibling(ProjectService).get_many_for(actor, project_ids)
+        pages = await list_pages(
+            self.session,
+            Extension,
+            Extension.project_id,
+            list(projects),
+            [_own_unless_staff(actor, Extension.project_id, Extension.learner_id, projects.values())],
+            params,
+        )
+        return {**empty_pages(project_ids, params), **pages}
+
+    async def get_many_for(self, actor: Actor, extension_ids: Collection[UUID]) -> dict[UUID, Extension]:
+        """The extensions among ``extension_ids`` the actor may read (staff: all; learners: their own)."""
+        if not extension_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(Extension)
+            .join(Project, Project.id == Extension.project_id)
+            .where(
+                Extension.id.in_(list(extension_ids)),
+                *visible_projects(actor, utcnow()),
+                _own_unless_staff_cohort(actor, Extension.learner_id),
+            )
+        )
+        return {extension.id: extension for extension in rows}
 
     async def grant_for(
         self, actor: Actor, project_id: UUID, learner_id: UUID, data: ExtensionWrite
@@ -387,7 +511,123 @@ class SubmissionService(Service[Submission]):
 
     async def reviews_it(self, actor: Actor, submission: Submission) -> bool:
         """Whether the actor is assigned to review ``submission``; see the class docstring."""
-        return False
+        return bool(await self.reviewed_among(actor, [submission.id]))
+
+    async def reviewed_among(self, actor: Actor, submission_ids: Collection[UUID]) -> set[UUID]:
+        """Those of ``submission_ids`` the actor is assigned to review; see the class docstring."""
+        return set()
+
+    # -- batch methods (one statement per call whatever the number of parents) -------------------
+
+    async def get_many_for(
+        self, actor: Actor, submission_ids: Collection[UUID]
+    ) -> dict[UUID, SubmissionView]:
+        """The submissions among ``submission_ids`` the actor may read (others are simply absent)."""
+        found = await self.with_projects(submission_ids)
+        reviewed = await self.reviewed_among(actor, list(found))
+        visible = [
+            submission
+            for submission, project in found.values()
+            if policy.can_read_submission(
+                actor, project.cohort_id, submission.author_id, reviews_it=submission.id in reviewed
+            )
+        ]
+        return {view.id: view for view in await self.views_of(visible)}
+
+    async def list_for_projects(
+        self, actor: Actor, project_ids: Collection[UUID], params: ListParams
+    ) -> dict[UUID, Page[SubmissionView]]:
+        """:meth:`list_for` for several projects in one query (hidden projects: an empty page)."""
+        projects = await self.sibling(ProjectService).get_many_for(actor, project_ids)
+        own = _own_unless_staff(actor, Submission.project_id, Submission.author_id, projects.values())
+        keys = list(projects)
+        pages = await list_pages(self.session, Submission, Submission.project_id, keys, [own], params)
+        views = {v.id: v for v in await self.views_of([s for page in pages.values() for s in page.items])}
+        viewed = {
+            key: Page(items=[views[s.id] for s in page.items], total=page.total, params=params)
+            for key, page in pages.items()
+        }
+        return {**empty_pages(project_ids, params), **viewed}
+
+    async def mine_for_projects(
+        self, actor: Actor, project_ids: Collection[UUID]
+    ) -> dict[UUID, SubmissionView]:
+        """The actor's own submission to each of the projects they may read that they submitted."""
+        projects = await self.sibling(ProjectService).get_many_for(actor, project_ids)
+        rows = await self.get_many(
+            Submission.project_id.in_(list(projects)), Submission.author_id == actor.user_id
+        )
+        return {view.project_id: view for view in await self.views_of(rows)}
+
+    async def versions_for_submissions(
+        self, actor: Actor, submission_ids: Collection[UUID], params: ListParams
+    ) -> dict[UUID, Page[VersionView] | DomainError]:
+        """:meth:`versions_for` for several submissions: a page each, or what ``versions_for``
+        would have raised for it (a reviewer is refused the history)."""
+        found = await self.with_projects(submission_ids)
+        reviewed = await self.reviewed_among(actor, list(found))
+        answers: dict[UUID, Page[VersionView] | DomainError] = {
+            i: NotFound("submission not found") for i in submission_ids
+        }
+        allowed = []
+        for submission, project in found.values():
+            try:
+                policy.require_read_versions(
+                    actor, project.cohort_id, submission.author_id, reviews_it=submission.id in reviewed
+                )
+            except DomainError as exc:
+                answers[submission.id] = exc
+                continue
+            allowed.append(submission.id)
+        dues = await self._effective_dues(allowed)
+        pages = await list_pages(
+            self.session, SubmissionVersion, SubmissionVersion.submission_id, allowed, [], params
+        )
+        for key, page in pages.items():
+            items = [VersionView(row, dues[key]) for row in page.items]
+            answers[key] = Page(items=items, total=page.total, params=params)
+        return answers
+
+    async def versions_many_for(self, actor: Actor, version_ids: Collection[UUID]) -> dict[UUID, VersionView]:
+        """The versions among ``version_ids`` whose history the actor may read (author, staff)."""
+        if not version_ids:
+            return {}
+        rows = (
+            await self.session.execute(
+                select(SubmissionVersion, Submission.author_id, Project.cohort_id, effective_due_at())
+                .join(Submission, Submission.id == SubmissionVersion.submission_id)
+                .join(Project, Project.id == Submission.project_id)
+                .outerjoin(Extension, extension_join())
+                .where(SubmissionVersion.id.in_(list(version_ids)))
+            )
+        ).all()
+        return {
+            version.id: VersionView(version, due)
+            for version, author_id, cohort_id, due in rows
+            if policy.is_staff(actor, cohort_id)
+            or (actor.user_id == author_id and policy.can_read_cohort(actor, cohort_id))
+        }
+
+    async def with_projects(self, submission_ids: Collection[UUID]) -> dict[UUID, tuple[Submission, Project]]:
+        if not submission_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Submission, Project)
+            .join(Project, Project.id == Submission.project_id)
+            .where(Submission.id.in_(list(submission_ids)))
+        )
+        return {submission.id: (submission, project) for submission, project in rows.tuples()}
+
+    async def _effective_dues(self, submission_ids: Collection[UUID]) -> dict[UUID, datetime]:
+        if not submission_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Submission.id, effective_due_at())
+            .join(Project, Project.id == Submission.project_id)
+            .outerjoin(Extension, extension_join())
+            .where(Submission.id.in_(list(submission_ids)))
+        )
+        return dict(rows.tuples().all())
 
     async def views_of(self, submissions: Sequence[Submission]) -> list[SubmissionView]:
         """Views of many submissions with one query for their counted versions."""

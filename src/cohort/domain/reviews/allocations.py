@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,19 +33,20 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from cohort.domain.cohorts.models import Membership
 from cohort.domain.common import utcnow
-from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.listing import ListParams, Page, list_page, list_pages
 from cohort.domain.projects.enums import ReviewerPool
 from cohort.domain.projects.models import Project, RubricCriterion, Submission
-from cohort.domain.projects.services import ProjectService
+from cohort.domain.projects.services import ProjectService, empty_pages
 from cohort.domain.reviews.allocation import Allocation, Assignment, allocate_reviewers
 from cohort.domain.reviews.allocation import Submission as Work
 from cohort.domain.reviews.models import AllocationRun, Review, ReviewExclusion
 from cohort.domain.roles import Role
 from cohort.domain.service import Service
-from cohort.errors import Conflict, NotFound, RuleViolation
+from cohort.errors import Conflict, DomainError, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
 
@@ -200,6 +201,27 @@ class AllocationService(Service[AllocationRun]):
             raise NotFound("reviewers have not been allocated for this project yet")
         return run
 
+    async def latest_for_projects(
+        self, actor: Actor, project_ids: Collection[UUID]
+    ) -> dict[UUID, AllocationRun | DomainError | None]:
+        """:meth:`latest_for` for several projects in one statement: the run, ``None`` when there is
+        none yet, or the refusal (learners)."""
+        projects = await self.sibling(ProjectService).get_many_for(actor, project_ids)
+        answers: dict[UUID, AllocationRun | DomainError | None] = {
+            i: NotFound("project not found") for i in project_ids
+        }
+        allowed = _staff_views(actor, projects.values(), "allocation results", answers)
+        answers.update(dict.fromkeys(allowed))
+        if allowed:
+            runs = await self.session.scalars(
+                select(AllocationRun)
+                .where(AllocationRun.project_id.in_(allowed))
+                .ext(distinct_on(AllocationRun.project_id))
+                .order_by(AllocationRun.project_id, AllocationRun.created_at.desc(), AllocationRun.id.desc())
+            )
+            answers.update({run.project_id: run for run in runs})
+        return answers
+
     async def allocate_due_for(self, actor: Actor, *, at: datetime | None = None) -> list[AllocationOutcome]:
         """Allocate every project whose due time has passed and whose reviews are not yet due (for the
         scheduled job; ``actor`` is normally the system actor). Idempotent, so it may run often: late
@@ -307,6 +329,22 @@ class AllocationService(Service[AllocationRun]):
             await self.session.execute(insert(Review), rows)
 
 
+def _staff_views(
+    actor: Actor, projects: Iterable[Project], what: str, refusals: MutableMapping[UUID, Any]
+) -> list[UUID]:
+    """The projects whose ``what`` the actor may see (staff); the refusal for each other one goes
+    into ``refusals``."""
+    allowed = []
+    for project in projects:
+        try:
+            policy.require_staff_view(actor, project.cohort_id, what)
+        except DomainError as exc:
+            refusals[project.id] = exc
+            continue
+        allowed.append(project.id)
+    return allowed
+
+
 class ExclusionService(Service[ReviewExclusion]):
     """Pairs of learners an instructor declares must not review each other in a project."""
 
@@ -319,6 +357,41 @@ class ExclusionService(Service[ReviewExclusion]):
         project = await self.sibling(ProjectService).get_for(actor, project_id)
         policy.require_staff_view(actor, project.cohort_id, "review exclusions")
         return await list_page(self, [ReviewExclusion.project_id == project.id], params)
+
+    async def list_for_projects(
+        self, actor: Actor, project_ids: Collection[UUID], params: ListParams
+    ) -> dict[UUID, Page[ReviewExclusion] | DomainError]:
+        """:meth:`list_for` for several projects in one query (or the refusal, per project)."""
+        projects = await self.sibling(ProjectService).get_many_for(actor, project_ids)
+        answers: dict[UUID, Page[ReviewExclusion] | DomainError] = {
+            i: NotFound("project not found") for i in project_ids
+        }
+        allowed = _staff_views(actor, projects.values(), "review exclusions", answers)
+        by_project = ReviewExclusion.project_id
+        pages = await list_pages(self.session, ReviewExclusion, by_project, allowed, [], params)
+        answers.update({**empty_pages(allowed, params), **pages})
+        return answers
+
+    async def get_many_for(
+        self, actor: Actor, exclusion_ids: Collection[UUID]
+    ) -> dict[UUID, ReviewExclusion]:
+        """The exclusions among ``exclusion_ids`` the actor may read (staff of the project's cohort)."""
+        if not exclusion_ids:
+            return {}
+        now = utcnow()
+        rows = (
+            await self.session.execute(
+                select(ReviewExclusion, Project)
+                .join(Project, Project.id == ReviewExclusion.project_id)
+                .where(ReviewExclusion.id.in_(list(exclusion_ids)))
+            )
+        ).tuples()
+        return {
+            exclusion.id: exclusion
+            for exclusion, project in rows
+            if policy.can_read_project(actor, project.cohort_id, project.opens_at, now)
+            and policy.is_staff(actor, project.cohort_id)
+        }
 
     async def create_for(
         self, actor: Actor, project_id: UUID, user_ids: Sequence[UUID], reason: str

@@ -37,6 +37,7 @@ from cohort.domain.projects.queries import counting_order, effective_due_at
 from cohort.domain.reviews.models import Review, ReviewState, SubmissionState
 from cohort.domain.roles import Role
 from cohort.domain.service import Service
+from cohort.errors import DomainError
 from cohort.security import policy
 from cohort.security.actor import Actor
 
@@ -221,6 +222,36 @@ class ProgressService(Service[Review]):
         await self.sibling(CohortService).require_visible(actor, cohort_id)
         policy.require_read_progress(actor, cohort_id)
         return await self.progress_of([cohort_id], where or ProgressFilter(), at=at)
+
+    async def progress_for_cohorts(
+        self,
+        actor: Actor,
+        cohort_ids: Collection[UUID],
+        where: ProgressFilter | None = None,
+        *,
+        at: datetime | None = None,
+    ) -> dict[UUID, Progress | DomainError]:
+        """:meth:`cohort_progress` for several cohorts in the same two statements (or the refusal,
+        per cohort: learners are pointed to their own progress)."""
+        at = at or utcnow()
+        answers: dict[UUID, Progress | DomainError] = {}
+        allowed = []
+        for cohort_id in cohort_ids:
+            try:
+                policy.require_read_cohort(actor, cohort_id)
+                policy.require_read_progress(actor, cohort_id)
+            except DomainError as exc:
+                answers[cohort_id] = exc
+                continue
+            allowed.append(cohort_id)
+        progress = await self.progress_of(allowed, where or ProgressFilter(), at=at)
+        split = {i: Progress(as_of=progress.as_of, submissions=[], reviews=[]) for i in allowed}
+        for item in progress.submissions:
+            split[item.cohort_id].submissions.append(item)
+        for review in progress.reviews:
+            split[review.cohort_id].reviews.append(review)
+        answers.update(split)
+        return answers
 
     async def my_progress(
         self, actor: Actor, where: ProgressFilter | None = None, *, at: datetime | None = None

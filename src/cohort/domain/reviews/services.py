@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import ColumnElement, delete, exists, func, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
+from cohort import events
 from cohort.domain.common import utcnow
 from cohort.domain.identity.models import User
-from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.listing import ListParams, Page, list_page, list_pages
 from cohort.domain.projects.models import Project, RubricCriterion, Submission
-from cohort.domain.projects.services import ProjectService, SubmissionService
+from cohort.domain.projects.services import ProjectService, SubmissionService, empty_pages
 from cohort.domain.reviews.models import Review, ReviewScore, ReviewState
 from cohort.domain.reviews.rules import review_editable, reviews_released
 from cohort.domain.reviews.schemas import ReviewWrite
 from cohort.domain.reviews.views import ReviewView
 from cohort.domain.service import Service
-from cohort.errors import NotFound, RuleViolation
+from cohort.errors import DomainError, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
 
@@ -27,14 +29,15 @@ from cohort.security.actor import Actor
 class ReviewedSubmissionService(SubmissionService):
     """Submissions as the review area sees them: also readable by the learners assigned to review them."""
 
-    async def reviews_it(self, actor: Actor, submission: Submission) -> bool:
-        return bool(
-            await self.session.scalar(
-                select(
-                    exists().where(Review.submission_id == submission.id, Review.reviewer_id == actor.user_id)
-                )
+    async def reviewed_among(self, actor: Actor, submission_ids: Collection[UUID]) -> set[UUID]:
+        if not submission_ids:
+            return set()
+        found = await self.session.scalars(
+            select(Review.submission_id).where(
+                Review.reviewer_id == actor.user_id, Review.submission_id.in_(list(submission_ids))
             )
         )
+        return set(found)
 
 
 def state_filter(state: ReviewState, at: datetime) -> ColumnElement[bool]:
@@ -45,6 +48,36 @@ def state_filter(state: ReviewState, at: datetime) -> ColumnElement[bool]:
         Project.review_due_at < at if state is ReviewState.OVERDUE else Project.review_due_at >= at
     )
     return Review.submitted_at.is_(None) & Review.project_id.in_(due)
+
+
+def _review_filters(
+    at: datetime,
+    state: ReviewState | None,
+    flagged: bool | None,
+    reviewer_id: UUID | None,
+    submission_id: UUID | None,
+) -> list[ColumnElement[bool]]:
+    """The filters of a project's review list (``GET /projects/{id}/reviews``)."""
+    where: list[ColumnElement[bool]] = []
+    if state is not None:
+        where.append(state_filter(state, at))
+    if flagged is not None:
+        where.append(Review.flagged_at.is_not(None) if flagged else Review.flagged_at.is_(None))
+    if reviewer_id is not None:
+        where.append(Review.reviewer_id == reviewer_id)
+    if submission_id is not None:
+        where.append(Review.submission_id == submission_id)
+    return where
+
+
+def _received(review: Review, project: Project, submission: Submission) -> events.ReviewReceived:
+    """The event telling the author a review arrived (subscribers decide whether they may read it)."""
+    return events.ReviewReceived(
+        cohort_id=project.cohort_id,
+        review_id=review.id,
+        submission_id=submission.id,
+        recipient_id=submission.author_id,
+    )
 
 
 class ReviewService(Service[Review]):
@@ -95,15 +128,8 @@ class ReviewService(Service[Review]):
         at = at or utcnow()
         project = await self.sibling(ProjectService).get_for(actor, project_id)
         policy.require_staff_view(actor, project.cohort_id, "every review of a project")
-        where: list[ColumnElement[bool]] = [Review.project_id == project.id]
-        if state is not None:
-            where.append(state_filter(state, at))
-        if flagged is not None:
-            where.append(Review.flagged_at.is_not(None) if flagged else Review.flagged_at.is_(None))
-        if reviewer_id is not None:
-            where.append(Review.reviewer_id == reviewer_id)
-        if submission_id is not None:
-            where.append(Review.submission_id == submission_id)
+        filters = _review_filters(at, state, flagged, reviewer_id, submission_id)
+        where = [Review.project_id == project.id, *filters]
         return await self._page(actor, where, params, at)
 
     async def received_for(
@@ -128,6 +154,144 @@ class ReviewService(Service[Review]):
             rows = [r for r in rows if r.submitted_at is not None]
         return await self.views(actor, rows, at)
 
+    # -- batch methods (a constant number of statements whatever the number of parents) ---------
+
+    async def get_many_for(
+        self, actor: Actor, review_ids: Collection[UUID], *, at: datetime | None = None
+    ) -> dict[UUID, ReviewView]:
+        """The reviews among ``review_ids`` the actor may read, as they may see them."""
+        at = at or utcnow()
+        if not review_ids:
+            return {}
+        found = (
+            (
+                await self.session.execute(
+                    select(Review, Project, Submission)
+                    .join(Project, Project.id == Review.project_id)
+                    .join(Submission, Submission.id == Review.submission_id)
+                    .where(Review.id.in_(list(review_ids)))
+                )
+            )
+            .tuples()
+            .all()
+        )
+        done = await self._submitted_counts([submission.id for _, _, submission in found])
+        visible = [
+            review
+            for review, project, submission in found
+            if policy.can_read_review(
+                actor,
+                project.cohort_id,
+                review.reviewer_id,
+                submission.author_id,
+                visible_to_author=review.submitted_at is not None
+                and reviews_released(
+                    at, project.review_due_at, done.get(submission.id, 0), project.reviews_per_submission
+                ),
+            )
+        ]
+        return {view.id: view for view in await self.views(actor, visible, at)}
+
+    async def received_for_submissions(
+        self,
+        actor: Actor,
+        submission_ids: Collection[UUID],
+        params: ListParams,
+        *,
+        at: datetime | None = None,
+    ) -> dict[UUID, Page[ReviewView] | DomainError]:
+        """:meth:`received_for` for several submissions, a page each (or what ``received_for`` would
+        have raised for it: a reviewer, or the author before the reviews are released, is refused)."""
+        at = at or utcnow()
+        submissions = self.sibling(ReviewedSubmissionService)
+        found = await submissions.with_projects(submission_ids)
+        reviewed = await submissions.reviewed_among(actor, list(found))
+        done = await self._submitted_counts(list(found))
+        answers: dict[UUID, Page[ReviewView] | DomainError] = {
+            i: NotFound("submission not found") for i in submission_ids
+        }
+        allowed, everything = [], []
+        for submission, project in found.values():
+            released = reviews_released(
+                at, project.review_due_at, done.get(submission.id, 0), project.reviews_per_submission
+            )
+            try:
+                reviews_it = submission.id in reviewed
+                policy.require_read_submission(
+                    actor, project.cohort_id, submission.author_id, reviews_it=reviews_it
+                )
+                policy.require_read_received_reviews(
+                    actor, project.cohort_id, submission.author_id, reviews_it=reviews_it, released=released
+                )
+            except DomainError as exc:
+                answers[submission.id] = exc
+                continue
+            allowed.append(submission.id)
+            if policy.is_staff(actor, project.cohort_id):
+                everything.append(submission.id)
+        shown = or_(Review.submission_id.in_(everything), Review.submitted_at.is_not(None))
+        answers.update(await self._pages(actor, Review.submission_id, allowed, [shown], params, at))
+        return answers
+
+    async def list_for_projects(
+        self,
+        actor: Actor,
+        project_ids: Collection[UUID],
+        params: ListParams,
+        *,
+        state: ReviewState | None = None,
+        flagged: bool | None = None,
+        reviewer_id: UUID | None = None,
+        submission_id: UUID | None = None,
+        at: datetime | None = None,
+    ) -> dict[UUID, Page[ReviewView] | DomainError]:
+        """:meth:`of_project_for` for several projects: a page each, or the refusal (learners)."""
+        at = at or utcnow()
+        projects = await self.sibling(ProjectService).get_many_for(actor, project_ids)
+        answers: dict[UUID, Page[ReviewView] | DomainError] = {
+            i: NotFound("project not found") for i in project_ids
+        }
+        allowed = []
+        for project in projects.values():
+            try:
+                policy.require_staff_view(actor, project.cohort_id, "every review of a project")
+            except DomainError as exc:
+                answers[project.id] = exc
+                continue
+            allowed.append(project.id)
+        where = _review_filters(at, state, flagged, reviewer_id, submission_id)
+        answers.update(await self._pages(actor, Review.project_id, allowed, where, params, at))
+        return answers
+
+    async def _pages(
+        self,
+        actor: Actor,
+        group_by: InstrumentedAttribute[UUID],
+        keys: Collection[UUID],
+        where: Sequence[ColumnElement[bool]],
+        params: ListParams,
+        at: datetime,
+    ) -> dict[UUID, Page[ReviewView]]:
+        pages = await list_pages(self.session, Review, group_by, keys, where, params)
+        views = {v.id: v for v in await self.views(actor, [r for p in pages.values() for r in p.items], at)}
+        return {
+            **empty_pages(keys, params),
+            **{
+                key: Page(items=[views[r.id] for r in page.items], total=page.total, params=params)
+                for key, page in pages.items()
+            },
+        }
+
+    async def _submitted_counts(self, submission_ids: Collection[UUID]) -> dict[UUID, int]:
+        if not submission_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Review.submission_id, func.count())
+            .where(Review.submission_id.in_(list(submission_ids)), Review.submitted_at.is_not(None))
+            .group_by(Review.submission_id)
+        )
+        return dict(rows.tuples().all())
+
     # -- writing ---------------------------------------------------------------------------------
 
     async def write_for(
@@ -135,7 +299,7 @@ class ReviewService(Service[Review]):
     ) -> ReviewView:
         """Submit (or rewrite) a review: every criterion scored within its maximum, before the due time."""
         at = at or utcnow()
-        review, project, _ = await self._visible(actor, review_id, at)
+        review, project, submission = await self._visible(actor, review_id, at)
         policy.require_write_review(actor, review.reviewer_id)
         if not review_editable(at, project.review_due_at):
             raise RuleViolation(f"reviews for this project closed at {project.review_due_at.isoformat()}")
@@ -149,7 +313,9 @@ class ReviewService(Service[Review]):
             for s in data.scores
         )
         review.overall_comment = data.overall_comment
-        review.submitted_at = review.submitted_at or at
+        if review.submitted_at is None:
+            review.submitted_at = at
+            events.record(self.session, _received(review, project, submission))
         await self.session.flush()
         return (await self.views(actor, [review], at))[0]
 

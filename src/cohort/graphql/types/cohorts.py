@@ -16,6 +16,8 @@ from cohort.domain.cohorts import models
 from cohort.domain.cohorts.models import CohortStatus
 from cohort.domain.cohorts.services import CohortService, ProgramService
 from cohort.domain.identity import models as identity_models
+from cohort.domain.reviews.gradebook import GradebookService
+from cohort.domain.reviews.progress import ProgressFilter
 from cohort.domain.roles import Role
 from cohort.errors import InvalidRequest, NotFound
 from cohort.graphql.connections import CountedConnection, Pages, SortOrder, search_text, through
@@ -25,11 +27,18 @@ from cohort.graphql.nodes import LoadedNode, build, uuid_of
 from cohort.graphql.types.identity import User
 
 if TYPE_CHECKING:
+    from cohort.domain.reviews.progress import ProgressState
     from cohort.graphql.loaders import Loaders
     from cohort.graphql.types.lessons import LessonConnection, LessonSort
+    from cohort.graphql.types.projects import ProjectConnection, ProjectSort
+    from cohort.graphql.types.reviews import Gradebook, Progress
 
 T = TypeVar("T")
 LazyLessonSort = Annotated["LessonSort", strawberry.lazy("cohort.graphql.types.lessons")]
+LazyProjectSort = Annotated["ProjectSort", strawberry.lazy("cohort.graphql.types.projects")]
+LazyProgressState = Annotated["ProgressState", strawberry.lazy("cohort.graphql.types.reviews")]
+LazyProgress = Annotated["Progress", strawberry.lazy("cohort.graphql.types.reviews")]
+LazyGradebook = Annotated["Gradebook", strawberry.lazy("cohort.graphql.types.reviews")]
 
 strawberry.enum(Role, description="A member's role inside one cohort.")
 strawberry.enum(CohortStatus, description="Where a cohort is in its life.")
@@ -141,6 +150,57 @@ class Cohort(LoadedNode):
 
         fetch = under(info.context.loaders.cohort_lessons, self.id, released=released)
         return Pages(fetch, lessons.Lesson.from_row, sort=sort or lessons.LessonSort.POSITION, order=order)
+
+    @relay.connection(
+        Annotated["ProjectConnection", strawberry.lazy("cohort.graphql.types.projects")],
+        description="The cohort's projects (learners: opened ones); sorted by DUE_AT unless `sort` says "
+        "otherwise.",
+    )
+    async def projects(
+        self,
+        info: Info,
+        sort: LazyProjectSort | None = None,
+        order: SortOrder = SortOrder.ASC,
+        lesson_id: relay.GlobalID | None = None,
+    ) -> Pages[Any]:
+        from cohort.graphql.types import lessons, projects  # projects sit above cohorts
+
+        lesson = None if lesson_id is None else uuid_of(lesson_id, lessons.Lesson, "lesson_id")
+        fetch = under(info.context.loaders.cohort_projects, self.id, lesson_id=lesson)
+        return Pages(fetch, projects.Project.from_row, sort=sort or projects.ProjectSort.DUE_AT, order=order)
+
+    @strawberry.field(
+        description="Deadline state of every learner x project and review assignment (mentors and "
+        "instructors; learners use `me.progress`)."
+    )
+    async def progress(
+        self,
+        info: Info,
+        learner_id: relay.GlobalID | None = None,
+        project_id: relay.GlobalID | None = None,
+        state: LazyProgressState | None = None,
+    ) -> LazyProgress:
+        from cohort.graphql.types import projects, reviews
+
+        where = ProgressFilter(
+            learner_id=None if learner_id is None else uuid_of(learner_id, User, "learner_id"),
+            project_id=None if project_id is None else uuid_of(project_id, projects.Project, "project_id"),
+            state=state,
+        )
+        return reviews.Progress.of(await info.context.loaders.cohort_progress.load((self.id, where)))
+
+    @strawberry.field(
+        description="Learners x projects with states and grades (staff: everyone, or `learnerId`'s row; "
+        "a learner: their own row, grades they may not see yet withheld)."
+    )
+    async def gradebook(self, info: Info, learner_id: relay.GlobalID | None = None) -> LazyGradebook:
+        from cohort.graphql.types import reviews
+
+        learner = None if learner_id is None else uuid_of(learner_id, User, "learner_id")
+        actor = info.context.require_actor()
+        async with info.context.service(GradebookService) as books:
+            book = await books.gradebook_for(actor, self.id, learner_id=learner)
+        return reviews.Gradebook.of(book)
 
 
 @strawberry.type(description="A person's role in a cohort.")

@@ -28,6 +28,7 @@ from cohort.security.policy.cohorts import (
     require_read_lesson,
     require_read_program,
     sees_unreleased_lessons,
+    staff_cohort_ids,
     visible_cohort_ids,
     visible_program_ids,
 )
@@ -44,6 +45,7 @@ from cohort.security.policy.projects import (
 )
 from cohort.security.policy.reviews import (
     GradeAccess,
+    can_read_review,
     grade_access,
     require_manage_reviews,
     require_rate_review,
@@ -66,6 +68,7 @@ __all__ = [
     "can_read_cohort",
     "can_read_lesson",
     "can_read_project",
+    "can_read_review",
     "can_read_submission",
     "cohorts_seeing_unreleased_lessons",
     "grade_access",
@@ -94,6 +97,7 @@ __all__ = [
     "sees_reviewer_identity",
     "sees_unreleased_lessons",
     "sees_whole_gradebook",
+    "staff_cohort_ids",
     "visible_cohort_ids",
     "visible_program_ids",
 ]

@@ -37,6 +37,11 @@ def visible_program_ids(actor: Actor) -> Collection[UUID] | None:
 
 def cohorts_seeing_unreleased_lessons(actor: Actor) -> Collection[UUID] | None:
     """Cohorts whose unreleased lessons the actor may see; ``None`` means all of them."""
+    return staff_cohort_ids(actor)
+
+
+def staff_cohort_ids(actor: Actor) -> Collection[UUID] | None:
+    """Cohorts where the actor is staff (mentor or instructor); ``None`` means all of them (admins)."""
     if actor.is_admin:
         return None
     return [cohort_id for cohort_id, role in actor.roles.items() if role in STAFF_ROLES]

@@ -39,17 +39,22 @@ def require_manage_reviews(actor: Actor, cohort_id: UUID, what: str) -> None:
         raise PermissionDenied(f"only instructors of this cohort may {what}")
 
 
+def can_read_review(
+    actor: Actor, cohort_id: UUID, reviewer_id: UUID, author_id: UUID, *, visible_to_author: bool
+) -> bool:
+    """``visible_to_author``: reviews are released to the author and this one was submitted."""
+    if not can_read_cohort(actor, cohort_id):
+        return False
+    if is_staff(actor, cohort_id) or actor.user_id == reviewer_id:
+        return True
+    return actor.user_id == author_id and visible_to_author
+
+
 def require_read_review(
     actor: Actor, cohort_id: UUID, reviewer_id: UUID, author_id: UUID, *, visible_to_author: bool
 ) -> None:
-    """``visible_to_author``: reviews are released to the author and this one was submitted."""
-    if not can_read_cohort(actor, cohort_id):
+    if not can_read_review(actor, cohort_id, reviewer_id, author_id, visible_to_author=visible_to_author):
         raise NotFound("review not found")
-    if is_staff(actor, cohort_id) or actor.user_id == reviewer_id:
-        return
-    if actor.user_id == author_id and visible_to_author:
-        return
-    raise NotFound("review not found")
 
 
 def require_write_review(actor: Actor, reviewer_id: UUID) -> None:

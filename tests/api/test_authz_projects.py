@@ -25,7 +25,7 @@ from tests.support.matrix import (
     sees,
 )
 from tests.support.rest import Client
-from tests.support.world import ProjectWorld, World
+from tests.support.world import ProjectWorld, World, project_object_ids
 
 STAFF = ("mentor", "instructor", "admin")
 SUBMISSIONS_A = {"sub_learner", "sub_peer1", "sub_peer2", "sub_peer3"}
@@ -167,23 +167,7 @@ CASES: list[Case] = [
 
 @pytest.fixture
 def targets(world: World, project_world: ProjectWorld) -> dict[str, str]:
-    pw = project_world
-    ids: dict[str, Any] = {
-        "a": world.cohort_a.id,
-        "b": world.cohort_b.id,
-        "project": pw.project.id,
-        "open_project": pw.open_project.id,
-        "later_project": pw.later_project.id,
-        "project_b": pw.project_b.id,
-        "exclusion": pw.exclusion.id,
-        **{f"user_{name}": user.id for name, user in {**world.users, **pw.peers}.items()},
-        **{f"sub_{name}": s.id for name, s in pw.submissions.items()},
-        **{f"version_{name}": v.id for name, v in pw.versions.items()},
-        **{f"extension_{name}": e.id for name, e in pw.extensions.items()},
-        **{f"criterion_{c.position}": c.id for c in pw.criteria},
-        **{name: r.id for name, r in pw.reviews.items()},
-    }
-    return {name: str(value) for name, value in ids.items()}
+    return project_object_ids(world, project_world)
 
 
 @pytest.mark.parametrize(("case", "caller"), matrix_params(CASES))

@@ -21,7 +21,15 @@ from cohort.graphql.schema import build_schema
 from tests.support.db import snapshot
 from tests.support.graphql import GraphQL, error_code, gid, type_of, uuid_of
 from tests.support.rest import Client
-from tests.support.world import CALLERS, World, add_empty_program, as_caller, object_ids
+from tests.support.world import (
+    CALLERS,
+    ProjectWorld,
+    World,
+    add_empty_program,
+    as_caller,
+    object_ids,
+    project_object_ids,
+)
 
 Ids = Mapping[str, str]
 Variables = Callable[[Ids], dict[str, Any]]
@@ -34,6 +42,7 @@ MUTATION_OUTCOME = {
     403: "permission_denied",
     404: "not_found",
     409: "conflict",
+    422: "rule_violation",
 }
 TYPES = {
     "program": "Program",
@@ -47,6 +56,18 @@ TYPES = {
     "token": "ApiToken",
     "my_token": "ApiToken",
     "me": "User",
+    "project": "Project",
+    "open_project": "Project",
+    "later_project": "Project",
+    "project_b": "Project",
+    "sub": "Submission",
+    "version": "SubmissionVersion",
+    "extension": "Extension",
+    "criterion": "RubricCriterion",
+    "exclusion": "Exclusion",
+    **dict.fromkeys(
+        ("by_learner", "of_learner", "of_learner_2", "peer3_of_peer2", "peer1_of_peer3", "review_b"), "Review"
+    ),
 }
 
 
@@ -70,6 +91,8 @@ class Case:
 
     ``sees``: for a list, the names of the objects each caller must get, exactly.
     ``returns``: the name of the object a successful answer must be (``id`` at ``returns_at``).
+    ``list_at``: where in the answer the list ``sees`` is about (``()``: the answer itself); a refused
+    nested field is an error whose null reaches ``result`` or stops at ``list_at``.
     """
 
     field: str
@@ -79,6 +102,7 @@ class Case:
     sees: Mapping[str, frozenset[str]] = field(default_factory=dict)
     returns: str | None = None
     returns_at: tuple[str, ...] = ("id",)
+    list_at: tuple[str, ...] = ()
 
     needs_empty_program: bool = False
 
@@ -299,6 +323,216 @@ CASES: list[Case] = [
 ]
 # fmt: on
 
+# ---- projects and peer review (on the ProjectWorld, see tests/support/world.py; REST statuses from
+# tests/api/test_authz_projects.py)
+STAFF = ("mentor", "instructor", "admin")
+SUBMISSIONS_A = {"sub_learner", "sub_peer1", "sub_peer2", "sub_peer3"}
+REVIEWS_A = {"by_learner", "of_learner", "of_learner_2", "peer3_of_peer2", "peer1_of_peer3"}
+PROJECT = "... on ProjectPayload { project { id } }"
+SUBMISSION = "... on SubmissionPayload { submission { id } }"
+REVIEW = "... on ReviewPayload { review { id } }"
+RUBRIC = "... on RubricPayload { locked }"
+EXTENSION = "... on ExtensionPayload { extension { id } }"
+WITHDRAWN = "... on ExtensionWithdrawnPayload { learnerId }"
+ALLOCATION = "... on AllocationPayload { allocation { seed } }"
+EXCLUSION = "... on ExclusionPayload { exclusion { id } }"
+GRADE = "... on GradePayload { grade { final } }"
+UNFLAGGED = "... on ReviewUnflaggedPayload { reviewId }"
+
+
+def staff_see(names: set[str], **others: set[str]) -> dict[str, frozenset[str]]:
+    return sees(**dict.fromkeys(STAFF, names), **others)
+
+
+def on(kind: str, selection: str) -> str:
+    """``node(id:)`` selecting ``selection`` on a ``kind``."""
+    return f"query($id: ID!) {{ result: node(id: $id) {{ id ... on {kind} {{ {selection} }} }} }}"
+
+
+def project_input(**values: Any) -> Variables:
+    """An input naming the project ``values["project"]`` (and users ``learner``, ``users``)."""
+
+    def make(ids: Ids) -> dict[str, Any]:
+        made = {key: value for key, value in values.items() if key not in {"project", "learner", "users"}}
+        made["projectId"] = global_id(values["project"], ids)
+        if "learner" in values:
+            made["learnerId"] = global_id(values["learner"], ids)
+        if "users" in values:
+            made["userIds"] = [global_id(name, ids) for name in values["users"]]
+        return made
+
+    return with_input(make)
+
+
+def rubric_input(project: str) -> Variables:
+    return project_input(
+        project=project,
+        criteria=[{"title": "Tests", "maxPoints": 5}, {"title": "Design", "maxPoints": 3, "weight": 2}],
+    )
+
+
+def review_input(ids: Ids) -> dict[str, Any]:
+    return {
+        "id": global_id("by_learner", ids),
+        "scores": [
+            {"criterionId": global_id("criterion_1", ids), "points": 7, "comment": "solid"},
+            {"criterionId": global_id("criterion_2", ids), "points": 3},
+        ],
+        "overallComment": "Nice work",
+    }
+
+
+def new_project(ids: Ids) -> dict[str, Any]:
+    return {
+        "cohortId": global_id("a", ids),
+        "title": "Search API",
+        "opensAt": "2030-01-06T09:00:00Z",
+        "dueAt": "2030-01-13T17:00:00Z",
+        "reviewDueAt": "2030-01-20T17:00:00Z",
+        "rubric": [{"title": "Tests", "maxPoints": 5, "levels": [{"points": 5, "description": "all"}]}],
+    }
+
+
+# fmt: off
+PROJECT_CASES: list[Case] = [
+    # ---- queries                                                 anon lrnr othr mntr inst admn outs
+    Case("cohort", f"query($id: ID) {{ result: cohort(id: $id) {{ id projects {CONNECTION} }} }}",
+         Expect(401, 200, 404, 200, 200, 200, 404), ids_of("a"), list_at=("projects",),
+         sees=staff_see({"project", "open_project", "later_project"}, learner={"project", "open_project"})),
+    Case("project", "query($id: ID!) { result: project(id: $id) { id criteria { id } } }",
+         Expect(401, 200, 404, 200, 200, 200, 404), ids_of("project"), returns="project"),
+    Case("project", "query($id: ID!) { result: project(id: $id) { id } }",
+         Expect(401, 404, 404, 200, 200, 200, 404), ids_of("later_project"), returns="later_project"),
+    Case("node", NODE, Expect(401, 404, 200, 404, 404, 200, 404), ids_of("project_b"), returns="project_b"),
+    Case("node", NODE, Expect(401, 200, 404, 200, 200, 200, 404), ids_of("criterion_1"),
+         returns="criterion_1"),
+    Case("node", on("Project", f"extensions {CONNECTION}"), Expect(401, 200, 404, 200, 200, 200, 404),
+         ids_of("project"), list_at=("extensions",),
+         sees=staff_see({"extension_learner", "extension_peer3"}, learner={"extension_learner"})),
+    Case("node", NODE, Expect(401, 200, 404, 200, 200, 200, 404), ids_of("extension_learner"),
+         returns="extension_learner"),
+    Case("node", NODE, Expect(401, 404, 404, 200, 200, 200, 404), ids_of("extension_peer3"),
+         returns="extension_peer3"),
+    Case("node", on("Project", f"submissions(first: 100) {CONNECTION}"),
+         Expect(401, 200, 404, 200, 200, 200, 404), ids_of("project"), list_at=("submissions",),
+         sees=staff_see(SUBMISSIONS_A, learner={"sub_learner"})),
+    Case("node", NODE, Expect(401, 200, 404, 200, 200, 200, 404), ids_of("sub_learner"),
+         returns="sub_learner"),
+    # the learner reviews peer1's work
+    Case("node", NODE, Expect(401, 200, 404, 200, 200, 200, 404), ids_of("sub_peer1"), returns="sub_peer1"),
+    Case("node", NODE, Expect(401, 404, 404, 200, 200, 200, 404), ids_of("sub_peer2"), returns="sub_peer2"),
+    Case("node", NODE, Expect(401, 404, 200, 404, 404, 200, 404), ids_of("sub_b"), returns="sub_b"),
+    Case("node", on("Submission", f"versions {CONNECTION}"), Expect(401, 200, 404, 200, 200, 200, 404),
+         ids_of("sub_learner"), list_at=("versions",), sees=staff_see({"version_learner"},
+                                                                       learner={"version_learner"})),
+    # a reviewer sees the version under review (through the review), not the history
+    Case("node", on("Submission", f"versions {CONNECTION}"), Expect(401, 403, 404, 200, 200, 200, 404),
+         ids_of("sub_peer1"), list_at=("versions",), sees=staff_see({"version_peer1"})),
+    Case("node", NODE, Expect(401, 200, 404, 200, 200, 200, 404), ids_of("version_learner"),
+         returns="version_learner"),
+    Case("node", NODE, Expect(401, 404, 404, 200, 200, 200, 404), ids_of("version_peer1"),
+         returns="version_peer1"),
+    # reviews a submission received: the author once released; staff; never a reviewer
+    Case("node", on("Submission", f"reviews {CONNECTION}"), Expect(401, 200, 404, 200, 200, 200, 404),
+         ids_of("sub_learner"), list_at=("reviews",),
+         sees=staff_see({"of_learner", "of_learner_2"}, learner={"of_learner", "of_learner_2"})),
+    Case("node", on("Submission", f"reviews {CONNECTION}"), Expect(401, 403, 404, 200, 200, 200, 404),
+         ids_of("sub_peer1"), list_at=("reviews",), sees=staff_see({"by_learner"})),
+    # grades: the learner's own review is pending, so "review to be graded" withholds their grade
+    Case("node", on("Submission", "grade { submissionId final }"), Expect(401, 403, 404, 200, 200, 200, 404),
+         ids_of("sub_learner"), list_at=("grade",), returns="sub_learner",
+         returns_at=("grade", "submissionId")),
+    Case("node", on("Submission", "grade { submissionId history { reason } }"),
+         Expect(401, 403, 404, 200, 200, 200, 404), ids_of("sub_peer1"), list_at=("grade",),
+         returns="sub_peer1", returns_at=("grade", "submissionId")),
+    # staff views of a project
+    Case("node", on("Project", f"reviews(first: 100) {CONNECTION}"),
+         Expect(401, 403, 404, 200, 200, 200, 404),
+         ids_of("project"), list_at=("reviews",), sees=staff_see(REVIEWS_A)),
+    Case("node", on("Project", "allocation { k seed }"), Expect(401, 403, 404, 200, 200, 200, 404),
+         ids_of("project"), list_at=("allocation",)),
+    Case("node", on("Project", f"exclusions {CONNECTION}"), Expect(401, 403, 404, 200, 200, 200, 404),
+         ids_of("project"), list_at=("exclusions",), sees=staff_see({"exclusion"})),
+    Case("node", NODE, Expect(401, 404, 404, 200, 200, 200, 404), ids_of("exclusion"), returns="exclusion"),
+    Case("node", on("Project", "reviewerAccuracy { reviewerLogin accuracy }"),
+         Expect(401, 403, 404, 403, 200, 200, 404), ids_of("project"), list_at=("reviewerAccuracy",)),
+    # reviews by id
+    Case("node", NODE, Expect(401, 200, 404, 200, 200, 200, 404), ids_of("by_learner"), returns="by_learner"),
+    Case("node", NODE, Expect(401, 200, 404, 200, 200, 200, 404), ids_of("of_learner"), returns="of_learner"),
+    Case("node", NODE, Expect(401, 404, 404, 200, 200, 200, 404), ids_of("peer3_of_peer2"),
+         returns="peer3_of_peer2"),
+    # pending: not even its author sees it
+    Case("node", NODE, Expect(401, 404, 404, 404, 404, 200, 404), ids_of("review_b"), returns="review_b"),
+    Case("me", f"{{ result: me {{ reviewsToDo {CONNECTION} }} }}", Expect(401, 200, 200, 200, 200, 200, 200),
+         list_at=("reviewsToDo",),
+         sees=sees(learner={"by_learner"}, other_learner=set(), mentor=set(), instructor=set(), admin=set(),
+                   outsider=set())),
+    Case("me", "{ result: me { progress { asOf submissions { state } } } }",
+         Expect(401, 200, 200, 200, 200, 200, 200)),
+    Case("cohort", "query($id: ID) { result: cohort(id: $id) { id gradebook { rows { login } } } }",
+         Expect(401, 200, 404, 200, 200, 200, 404), ids_of("a"), returns="a"),
+    Case("cohort", "query($id: ID) { result: cohort(id: $id) { id progress { asOf } } }",
+         Expect(401, 403, 404, 200, 200, 200, 404), ids_of("a"), list_at=("progress",)),
+    # ---- mutations: projects, rubrics, extensions (instructors)
+    Case("createProject", mutation("createProject", "CreateProjectInput!", PROJECT),
+         Expect(401, 403, 404, 403, 201, 201, 404), with_input(new_project)),
+    Case("updateProject", mutation("updateProject", "UpdateProjectInput!", PROJECT),
+         Expect(401, 403, 404, 403, 200, 200, 404),
+         changes("project", title="Todo API (v2)", reviewsPerSubmission=3),
+         returns="project", returns_at=("project", "id")),
+    Case("updateProject", mutation("updateProject", "UpdateProjectInput!", PROJECT),
+         Expect(401, 404, 404, 403, 200, 200, 404), changes("later_project", briefMarkdown="# Capstone")),
+    # project has submissions: the instructor passes authorization and meets the 409 business rule
+    Case("deleteProject", mutation("deleteProject", "ID!", DELETED),
+         Expect(401, 403, 404, 403, 409, 409, 404), ids_of("project")),
+    Case("deleteProject", mutation("deleteProject", "ID!", DELETED),
+         Expect(401, 404, 404, 403, 204, 204, 404), ids_of("later_project")),
+    Case("replaceRubric", mutation("replaceRubric", "ReplaceRubricInput!", RUBRIC),
+         Expect(401, 403, 404, 403, 409, 409, 404), rubric_input("project")),
+    Case("replaceRubric", mutation("replaceRubric", "ReplaceRubricInput!", RUBRIC),
+         Expect(401, 404, 404, 403, 200, 200, 404), rubric_input("later_project")),
+    Case("grantExtension",
+         mutation("grantExtension", "GrantExtensionInput!", EXTENSION),
+         Expect(401, 403, 404, 403, 200, 200, 404),
+         project_input(project="project", learner="user_peer3", dueAt="2030-01-01T09:00:00Z",
+                       reason="family")),
+    Case("withdrawExtension",
+         mutation("withdrawExtension", "WithdrawExtensionInput!", WITHDRAWN),
+         Expect(401, 403, 404, 403, 204, 204, 404), project_input(project="project", learner="user_peer3")),
+    # submitting is personal: only learners of the cohort, for themselves
+    Case("submitProject", mutation("submitProject", "SubmitProjectInput!", SUBMISSION),
+         Expect(401, 201, 404, 403, 403, 403, 404),
+         project_input(project="open_project", repoUrl="https://github.com/learner/blog-api",
+                       commitSha="a" * 40)),
+    # project's hard close has passed
+    Case("submitProject", mutation("submitProject", "SubmitProjectInput!", SUBMISSION),
+         Expect(401, 422, 404, 403, 403, 403, 404),
+         project_input(project="project", repoUrl="https://github.com/learner/todo-api", commitSha="a" * 40)),
+    # ---- allocation, exclusions, grade overrides (instructors)
+    Case("runAllocation", mutation("runAllocation", "RunAllocationInput!", ALLOCATION),
+         Expect(401, 403, 404, 403, 200, 200, 404), project_input(project="project", seed="7")),
+    Case("addExclusion", mutation("addExclusion", "AddExclusionInput!", EXCLUSION),
+         Expect(401, 403, 404, 403, 201, 201, 404),
+         project_input(project="project", users=("user_learner", "user_peer1"), reason="pair")),
+    Case("removeExclusion", mutation("removeExclusion", "ID!", DELETED),
+         Expect(401, 403, 404, 403, 204, 204, 404), ids_of("exclusion")),
+    Case("overrideGrade", mutation("overrideGrade", "OverrideGradeInput!", GRADE),
+         Expect(401, 403, 404, 403, 200, 200, 404),
+         with_input(lambda ids: {"submissionId": global_id("sub_learner", ids), "grade": 88.5,
+                                 "reason": "appeal"})),
+    # ---- reviews: personal acts
+    Case("writeReview", mutation("writeReview", "WriteReviewInput!", REVIEW),
+         Expect(401, 200, 404, 403, 403, 403, 404), with_input(review_input),
+         returns="by_learner", returns_at=("review", "id")),
+    Case("rateReview", mutation("rateReview", "RateReviewInput!", REVIEW),
+         Expect(401, 200, 404, 403, 403, 403, 404), changes("of_learner", rating=4)),
+    Case("flagReview", mutation("flagReview", "FlagReviewInput!", REVIEW),
+         Expect(401, 200, 404, 403, 403, 403, 404), changes("of_learner", reason="Unkind comments")),
+    Case("unflagReview", mutation("unflagReview", "ID!", UNFLAGGED),
+         Expect(401, 204, 404, 403, 204, 204, 404), ids_of("of_learner_2")),
+]
+# fmt: on
+
 MATRIX = [
     pytest.param(case, caller, id=f"{case.field}#{number} as {caller}")
     for number, case in enumerate(CASES)
@@ -336,7 +570,7 @@ def listed(result: Any) -> set[str]:
 def check_query(case: Case, outcome: str, body: dict[str, Any], ids: Ids, caller: str) -> None:
     result = (body.get("data") or {}).get("result")
     if outcome in {"not_authenticated", "permission_denied"}:
-        assert result is None, body
+        assert result is None or dig(result, case.list_at) is None, body
         assert [error_code(e) for e in body["errors"]] == [outcome], body
         return
     assert not body.get("errors"), body
@@ -345,9 +579,10 @@ def check_query(case: Case, outcome: str, body: dict[str, Any], ids: Ids, caller
         return
     assert result is not None, body
     if caller in case.sees:
-        assert listed(result) == {ids[name] for name in case.sees[caller]}, body
-        if isinstance(result, dict):
-            assert result["totalCount"] == len(case.sees[caller])
+        found = dig(result, case.list_at)
+        assert listed(found) == {ids[name] for name in case.sees[caller]}, body
+        if isinstance(found, dict):
+            assert found["totalCount"] == len(case.sees[caller])
     if case.returns is not None:
         assert str(uuid_of(dig(result, case.returns_at))) == ids[case.returns], body
 
@@ -397,6 +632,32 @@ async def test_graphql_authorization_matrix(
         check_query(case, QUERY_OUTCOME[status], body, ids, caller)
 
 
+@pytest.fixture
+async def project_targets(world: World, project_world: ProjectWorld) -> dict[str, str]:
+    return project_object_ids(world, project_world)
+
+
+@pytest.mark.parametrize(
+    ("case", "caller"),
+    [
+        pytest.param(case, caller, id=f"{case.field}#P{number} as {caller}")
+        for number, case in enumerate(PROJECT_CASES)
+        for caller in CALLERS
+    ],
+)
+async def test_graphql_projects_authorization_matrix(
+    client: Client,
+    world: World,
+    project_targets: dict[str, str],
+    db: AsyncSession,
+    engine: AsyncEngine,
+    case: Case,
+    caller: str,
+) -> None:
+    """Projects and peer review: the same outcomes as their REST routes, on the same world."""
+    await test_graphql_authorization_matrix(client, world, project_targets, db, engine, case, caller)
+
+
 def test_matrix_covers_every_root_field() -> None:
     """Every field of Query and Mutation has at least one row."""
     schema = build_schema()
@@ -405,7 +666,7 @@ def test_matrix_covers_every_root_field() -> None:
         for root in ("Query", "Mutation")
         for name in schema._schema.get_type(root).fields  # type: ignore[union-attr]
     }
-    assert {case.field for case in CASES} == roots
+    assert {case.field for case in [*CASES, *PROJECT_CASES]} == roots
 
 
 def test_every_caller_has_a_column(world: World) -> None:
@@ -414,7 +675,7 @@ def test_every_caller_has_a_column(world: World) -> None:
 
 HIDDEN_LOOKUPS = [
     pytest.param(case, caller, id=f"{case.field}#{number} as {caller}")
-    for number, case in enumerate(CASES)
+    for number, case in enumerate([*CASES, *PROJECT_CASES])
     for caller in ("learner", "other_learner", "outsider")
     if not case.is_mutation and case.variables is not None and case.expected.by_caller[caller] == 404
 ]
@@ -422,9 +683,16 @@ HIDDEN_LOOKUPS = [
 
 @pytest.mark.parametrize(("case", "caller"), HIDDEN_LOOKUPS)
 async def test_hidden_objects_look_like_missing_ones(
-    client: Client, world: World, targets: dict[str, str], db: AsyncSession, case: Case, caller: str
+    client: Client,
+    world: World,
+    targets: dict[str, str],
+    project_world: ProjectWorld,
+    db: AsyncSession,
+    case: Case,
+    caller: str,
 ) -> None:
     """A lookup of an object the caller may not see answers exactly as one of an id that does not exist."""
+    targets = {**targets, **project_object_ids(world, project_world)}
     variables = await variables_for(case, targets, caller, db)
     name, hidden = next(iter(variables.items()))
     missing = {name: gid(type_of(hidden), uuid.uuid4())}

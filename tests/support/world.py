@@ -397,3 +397,24 @@ async def add_review(
         )
         await db.flush()
     return review
+
+
+def project_object_ids(world: World, pw: ProjectWorld) -> dict[str, str]:
+    """Every nameable object of a :class:`ProjectWorld` by name (``sub_<author>``, ``version_<author>``,
+    ``extension_<learner>``, ``criterion_<n>``, ``user_<name>``, review names, ...)."""
+    ids: dict[str, object] = {
+        "a": world.cohort_a.id,
+        "b": world.cohort_b.id,
+        "project": pw.project.id,
+        "open_project": pw.open_project.id,
+        "later_project": pw.later_project.id,
+        "project_b": pw.project_b.id,
+        "exclusion": pw.exclusion.id,
+        **{f"user_{name}": user.id for name, user in {**world.users, **pw.peers}.items()},
+        **{f"sub_{name}": s.id for name, s in pw.submissions.items()},
+        **{f"version_{name}": v.id for name, v in pw.versions.items()},
+        **{f"extension_{name}": e.id for name, e in pw.extensions.items()},
+        **{f"criterion_{c.position}": c.id for c in pw.criteria},
+        **{name: r.id for name, r in pw.reviews.items()},
+    }
+    return {name: str(value) for name, value in ids.items()}

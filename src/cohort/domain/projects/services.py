@@ -616,7 +616,7 @@ class SubmissionService(Service[Submission]):
             .join(Project, Project.id == Submission.project_id)
             .where(Submission.id.in_(list(submission_ids)))
         )
-        return {submission.id: (submission, project) for submission, project in rows.tuples()}
+        return {submission.id: (submission, project) for submission, project in rows}
 
     async def _effective_dues(self, submission_ids: Collection[UUID]) -> dict[UUID, datetime]:
         if not submission_ids:
@@ -627,7 +627,7 @@ class SubmissionService(Service[Submission]):
             .outerjoin(Extension, extension_join())
             .where(Submission.id.in_(list(submission_ids)))
         )
-        return dict(rows.tuples().all())
+        return {key: value for key, value in rows}
 
     async def views_of(self, submissions: Sequence[Submission]) -> list[SubmissionView]:
         """Views of many submissions with one query for their counted versions."""

@@ -385,7 +385,7 @@ class ExclusionService(Service[ReviewExclusion]):
                 .join(Project, Project.id == ReviewExclusion.project_id)
                 .where(ReviewExclusion.id.in_(list(exclusion_ids)))
             )
-        ).tuples()
+        ).all()
         return {
             exclusion.id: exclusion
             for exclusion, project in rows

@@ -131,7 +131,7 @@ class GradeService(Service[GradeOverride]):
             )
             .group_by(Review.project_id)
         )
-        return dict(rows.tuples().all())
+        return {key: value for key, value in rows}
 
     async def _histories(self, submission_ids: Collection[UUID]) -> dict[UUID, list[GradeOverride]]:
         """The override audit trail of each submission, oldest first (every submission gets a list)."""

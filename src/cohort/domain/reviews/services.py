@@ -164,17 +164,13 @@ class ReviewService(Service[Review]):
         if not review_ids:
             return {}
         found = (
-            (
-                await self.session.execute(
-                    select(Review, Project, Submission)
-                    .join(Project, Project.id == Review.project_id)
-                    .join(Submission, Submission.id == Review.submission_id)
-                    .where(Review.id.in_(list(review_ids)))
-                )
+            await self.session.execute(
+                select(Review, Project, Submission)
+                .join(Project, Project.id == Review.project_id)
+                .join(Submission, Submission.id == Review.submission_id)
+                .where(Review.id.in_(list(review_ids)))
             )
-            .tuples()
-            .all()
-        )
+        ).all()
         done = await self._submitted_counts([submission.id for _, _, submission in found])
         visible = [
             review
@@ -290,7 +286,7 @@ class ReviewService(Service[Review]):
             .where(Review.submission_id.in_(list(submission_ids)), Review.submitted_at.is_not(None))
             .group_by(Review.submission_id)
         )
-        return dict(rows.tuples().all())
+        return {key: value for key, value in rows}
 
     # -- writing ---------------------------------------------------------------------------------
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from graphql import build_schema as parse_sdl
 from graphql import parse, validate
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort import events
 from cohort.config import PROJECT_ROOT, Settings
@@ -17,7 +18,8 @@ from tests.support.db import run_cli
 from tests.support.graphql import ENDPOINT, OPERATIONS_DIR, gid, operations
 from tests.support.live import LiveServer, subscriber, wait_for_listener
 from tests.support.rest import Api, Client
-from tests.support.world import World, as_caller, object_ids
+from tests.support.reviewing import write_review
+from tests.support.world import ProjectWorld, World, add_review, as_caller, object_ids, project_object_ids
 
 SDL = PROJECT_ROOT / "graphql" / "schema.graphql"
 Ids = Mapping[str, str]
@@ -69,6 +71,10 @@ def cohort_a(ids: Ids) -> str:
     return gid("Cohort", ids["a"])
 
 
+def project(ids: Ids) -> str:
+    return gid("Project", ids["project"])
+
+
 RUNS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
     "LearnerDashboard": ("learner", lambda ids: {"lessonCount": 5}),
     "InstructorCohortOverview": (
@@ -103,6 +109,36 @@ RUNS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
         ),
     ),
     "DeleteLesson": ("instructor", lambda ids: {"id": gid("Lesson", ids["unreleased"])}),
+    "LearnerProjectPage": ("learner", lambda ids: {"projectId": project(ids)}),
+    "ReviewerQueue": ("learner", lambda ids: {}),
+    "WriteReview": (
+        "learner",
+        staff_input(
+            id=lambda ids: gid("Review", ids["by_learner"]),
+            scores=lambda ids: [
+                {"criterionId": gid("RubricCriterion", ids["criterion_1"]), "points": 9, "comment": "tidy"},
+                {"criterionId": gid("RubricCriterion", ids["criterion_2"]), "points": 4},
+            ],
+            overallComment="Clear and tested",
+        ),
+    ),
+    "InstructorProjectOverview": ("instructor", lambda ids: {"projectId": project(ids)}),
+    "SubmitProject": (
+        "learner",
+        staff_input(
+            projectId=lambda ids: gid("Project", ids["open_project"]),
+            repoUrl="https://github.com/learner/blog-api",
+            commitSha="b" * 40,
+            note="first version",
+        ),
+    ),
+    "RunAllocation": ("instructor", staff_input(projectId=project, seed="42")),
+    "OverrideGrade": (
+        "instructor",
+        staff_input(
+            submissionId=lambda ids: gid("Submission", ids["sub_learner"]), grade=91.5, reason="Re-marked"
+        ),
+    ),
     "AddMember": ("instructor", staff_input(cohortId=cohort_a, login="octocat", role="MENTOR")),
     "ChangeMemberRole": (
         "instructor",
@@ -114,7 +150,20 @@ RUNS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
     "RevokeApiToken": ("learner", lambda ids: {"id": gid("ApiToken", ids["my_token"])}),
     # subscriptions run over a WebSocket, below
     "LessonReleased": ("learner", lambda ids: {"cohortId": cohort_a(ids)}),
+    "ReviewReceived": ("learner", lambda ids: {}),
 }
+
+
+async def finish_my_reviews(client: Client, world: World, pw: ProjectWorld) -> None:
+    """The learner writes the review assigned to them, so their grade is theirs to see."""
+    await write_review(client, world.headers["learner"], pw.reviews["by_learner"].id, pw.criteria, (7, 3))
+
+
+PREPARE: dict[str, Callable[[Client, World, ProjectWorld], Awaitable[None]]] = {
+    "LearnerProjectPage": finish_my_reviews,
+}
+"""What must happen before an operation shows everything (a learner sees their grade only after
+finishing their own reviews)."""
 
 
 def test_every_operation_has_a_run() -> None:
@@ -135,9 +184,13 @@ QUERIES_AND_MUTATIONS = [name for name, (_, kind, _) in operations().items() if 
 
 
 @pytest.mark.parametrize("name", QUERIES_AND_MUTATIONS)
-async def test_operation_runs(client: Client, world: World, db: Any, name: str) -> None:
+async def test_operation_runs(
+    client: Client, world: World, project_world: ProjectWorld, db: Any, name: str
+) -> None:
     who, variables = RUNS[name]
-    ids = as_caller(await object_ids(world, db), who)
+    ids = as_caller({**await object_ids(world, db), **project_object_ids(world, project_world)}, who)
+    if name in PREPARE:
+        await PREPARE[name](client, world, project_world)
     response = await client.post(
         ENDPOINT,
         json={"query": operations()[name][2], "operationName": name, "variables": variables(ids)},
@@ -152,24 +205,63 @@ async def test_operation_runs(client: Client, world: World, db: Any, name: str) 
 
 
 async def test_subscription_operations_run_over_the_websocket(
-    live_server: LiveServer, client: Client, world: World, db: Any, settings: Settings
+    live_server: LiveServer,
+    client: Client,
+    world: World,
+    project_world: ProjectWorld,
+    db: AsyncSession,
+    settings: Settings,
 ) -> None:
-    ids = as_caller(await object_ids(world, db), "learner")
+    """Each published subscription delivers what its trigger does."""
+    triggers = {"LessonReleased": release_a_lesson, "ReviewReceived": review_the_learners_work}
     subscriptions = [name for name, (_, kind, _) in operations().items() if kind == "subscription"]
-    assert subscriptions == ["LessonReleased"], "a new subscription needs a way to trigger it here"
-    who, variables = RUNS["LessonReleased"]
-    async with subscriber(
-        live_server.ws_url, payload={"Authorization": world.headers[who]["Authorization"]}
-    ) as sub:
-        await sub.subscribe("op", operations()["LessonReleased"][2], variables(ids), "LessonReleased")
-        await wait_for_listener(settings.redis_url, events.channel("lesson_released", world.cohort_a.id))
-        await Api(client, world.headers["instructor"]).expect(
-            201,
-            "POST",
-            f"/api/v1/cohorts/{world.cohort_a.id}/lessons",
-            json={"position": 3, "title": "Live", "release_at": PAST},
-        )
-        message = await sub.receive()
-        assert message["type"] == "next", message
-        assert "errors" not in message["payload"], message
-        assert message["payload"]["data"]["lessonReleased"]["lesson"]["title"] == "Live"
+    assert sorted(subscriptions) == sorted(triggers), "a new subscription needs a way to trigger it here"
+    ids = as_caller({**await object_ids(world, db), **project_object_ids(world, project_world)}, "learner")
+    for name in subscriptions:
+        who, variables = RUNS[name]
+        async with subscriber(
+            live_server.ws_url, payload={"Authorization": world.headers[who]["Authorization"]}
+        ) as sub:
+            await sub.subscribe("op", operations()[name][2], variables(ids), name)
+            check = await triggers[name](client, world, project_world, db, settings)
+            message = await sub.receive()
+            assert message["type"] == "next", message
+            assert "errors" not in message["payload"], message
+            check(message["payload"]["data"])
+
+
+Check = Callable[[dict[str, Any]], None]
+
+
+async def release_a_lesson(
+    client: Client, world: World, pw: ProjectWorld, db: AsyncSession, settings: Settings
+) -> Check:
+    await wait_for_listener(settings.redis_url, events.channel("lesson_released", world.cohort_a.id))
+    await Api(client, world.headers["instructor"]).expect(
+        201,
+        "POST",
+        f"/api/v1/cohorts/{world.cohort_a.id}/lessons",
+        json={"position": 3, "title": "Live", "release_at": PAST},
+    )
+
+    def check(data: dict[str, Any]) -> None:
+        assert data["lessonReleased"]["lesson"]["title"] == "Live"
+
+    return check
+
+
+async def review_the_learners_work(
+    client: Client, world: World, pw: ProjectWorld, db: AsyncSession, settings: Settings
+) -> Check:
+    """peer3 is assigned the learner's work and writes the review (reviews are already released)."""
+    await wait_for_listener(settings.redis_url, events.channel("review_received", world.users["learner"].id))
+    review = await add_review(db, pw.submissions["learner"], pw.peers["peer3"], pw.criteria)
+    await db.commit()
+    await write_review(client, pw.headers["peer3"], review.id, pw.criteria, (5, 2), "Live review")
+
+    def check(data: dict[str, Any]) -> None:
+        received = data["reviewReceived"]["review"]
+        assert (received["label"], received["overallComment"]) == ("Reviewer 3", "Live review")
+        assert received["reviewer"] is None, "the project is anonymous"
+
+    return check

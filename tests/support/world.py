@@ -145,7 +145,8 @@ async def object_ids(world: World, db: AsyncSession) -> dict[str, str]:
     login_of = {user.id: name for name, user in world.users.items()}
     tokens = await db.execute(text("SELECT user_id, id FROM api_tokens"))
     for user_id, token_id in tokens:
-        ids[f"token_{login_of[user_id]}"] = token_id
+        if user_id in login_of:  # people added on top of the world (a ProjectWorld's peers) have no name here
+            ids[f"token_{login_of[user_id]}"] = token_id
     await db.commit()
     return {name: str(value) for name, value in ids.items()}
 

@@ -7,6 +7,7 @@ Redis either way. Subscribers only receive what they may see.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -14,17 +15,21 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from cohort import events
 from cohort.config import Settings
+from cohort.domain.reviews.models import Review
 from cohort.events import EventPublisher
 from tests.support.fake_github import FakeGitHub, GitHubAccount
 from tests.support.graphql import gid, operation, uuid_of
 from tests.support.live import LiveServer, Subscriber, subscriber, wait_for_listener
 from tests.support.rest import Api, Client
+from tests.support.reviewing import write_review
 from tests.support.signin import sign_in
-from tests.support.world import World
+from tests.support.world import ProjectWorld, World, add_review
 
 LESSON_RELEASED = operation("LessonReleased")
 PAST = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
@@ -206,37 +211,56 @@ async def test_mutations_are_refused_over_the_websocket(live_server: LiveServer,
 
 
 async def test_review_received_goes_to_the_submission_author_only(
-    live_server: LiveServer, world: World, settings: Settings, publisher: EventPublisher
+    live_server: LiveServer,
+    world: World,
+    project_world: ProjectWorld,
+    db: AsyncSession,
+    settings: Settings,
+    publisher: EventPublisher,
 ) -> None:
-    """Events published outside any request (as the worker does) reach the right person."""
-    query = "subscription { reviewReceived { reviewId submissionId cohort { id name } } }"
-    review, submission = uuid4s(2)
+    """Events published outside any request (as the worker does) reach the right person: the learner
+    hears of a review of their work, peer1 of one of theirs (two are in, so both are released)."""
+    pw = project_world
+    for reviewer in ("peer2", "peer3"):
+        await add_review(db, pw.submissions["peer1"], pw.peers[reviewer], pw.criteria, (5, 3))
+    await db.commit()
+    for_peer1 = pw.peers["peer1"]
+    query = "subscription { reviewReceived { reviewId submissionId cohort { id name } review { label } } }"
     async with (
         subscriber(live_server.ws_url, payload=bearer_payload(world, "learner")) as learner,
-        subscriber(live_server.ws_url, payload=bearer_payload(world, "mentor")) as mentor,
+        subscriber(live_server.ws_url, payload=pw.headers["peer1"]) as peer1,
     ):
         await learner.subscribe("r", query)
-        await mentor.subscribe("r", query)
-        for who in ("learner", "mentor"):
-            await wait_for_listener(
-                settings.redis_url, events.channel("review_received", world.users[who].id)
-            )
-        for recipient in ("learner", "mentor"):
+        await peer1.subscribe("r", query)
+        for user_id in (world.users["learner"].id, for_peer1.id):
+            await wait_for_listener(settings.redis_url, events.channel("review_received", user_id))
+        reviewed_peer1 = await db.scalar(
+            select(Review.id).where(Review.submission_id == pw.submissions["peer1"].id, Review.ordinal == 3)
+        )
+        assert reviewed_peer1 is not None
+        deliveries = [
+            (world.users["learner"].id, pw.reviews["of_learner_2"].id, pw.submissions["learner"].id),
+            (for_peer1.id, reviewed_peer1, pw.submissions["peer1"].id),
+        ]
+        for recipient, review_id, submission_id in deliveries:
             await publisher.publish(
                 [
                     events.ReviewReceived(
                         cohort_id=world.cohort_a.id,
-                        review_id=review if recipient == "learner" else submission,
-                        submission_id=submission,
-                        recipient_id=world.users[recipient].id,
+                        review_id=review_id,
+                        submission_id=submission_id,
+                        recipient_id=recipient,
                     )
                 ]
             )
         got = (await learner.receive())["payload"]["data"]["reviewReceived"]
-        assert (uuid_of(got["reviewId"]), got["cohort"]["name"]) == (review, "Cohort A")
-        assert (
-            uuid_of((await mentor.receive())["payload"]["data"]["reviewReceived"]["reviewId"]) == submission
+        assert (uuid_of(got["reviewId"]), got["cohort"]["name"]) == (
+            pw.reviews["of_learner_2"].id,
+            "Cohort A",
         )
+        assert got["review"]["label"] == "Reviewer 2"
+        theirs = (await peer1.receive())["payload"]["data"]["reviewReceived"]
+        assert (uuid_of(theirs["reviewId"]), theirs["review"]["label"]) == (reviewed_peer1, "Reviewer 3")
 
 
 async def test_check_ins_and_deadlines_are_filtered_by_cohort_visibility(
@@ -315,3 +339,69 @@ async def test_queries_run_over_the_websocket(live_server: LiveServer, world: Wo
         assert data["cohort"]["lessons"]["totalCount"] == 1
         assert len(data["cohort"]["members"]["edges"]) == 3
         assert (await sub.receive())["type"] == "complete"
+
+
+REVIEW_RECEIVED = operation("ReviewReceived")
+
+
+async def test_review_received_reaches_its_author_once_they_may_read_it(
+    live_server: LiveServer,
+    client: Client,
+    world: World,
+    project_world: ProjectWorld,
+    db: AsyncSession,
+    settings: Settings,
+) -> None:
+    """peer2's work (k=2, reviews due in days) gets a first review: not released yet, so nothing is
+    delivered; the second one releases them and arrives, as "Reviewer 2" without its reviewer."""
+    pw = project_world
+    author = pw.peers["peer2"]
+    async with subscriber(live_server.ws_url, payload=pw.headers["peer2"]) as sub:
+        await sub.subscribe("reviews", REVIEW_RECEIVED, {})
+        await wait_for_listener(settings.redis_url, events.channel("review_received", author.id))
+
+        first = pw.reviews["peer3_of_peer2"]
+        await write_review(client, pw.headers["peer3"], first.id, pw.criteria, (4, 2), "too early")
+        second = await add_review(db, pw.submissions["peer2"], pw.peers["peer1"], pw.criteria)
+        await db.commit()
+        await write_review(client, pw.headers["peer1"], second.id, pw.criteria, (9, 5), "releases them")
+
+        message = await sub.receive()
+        assert message["type"] == "next", message
+        assert "errors" not in message["payload"], message
+        event = message["payload"]["data"]["reviewReceived"]
+        assert str(uuid_of(event["review"]["id"])) == str(second.id), "the unreleased review was delivered"
+        assert (event["review"]["label"], event["review"]["overallComment"]) == (
+            "Reviewer 2",
+            "releases them",
+        )
+        assert event["review"]["reviewer"] is None
+        assert str(uuid_of(event["submissionId"])) == str(pw.submissions["peer2"].id)
+        text = json.dumps(event)
+        assert not {str(pw.peers["peer1"].id), gid("User", pw.peers["peer1"].id), "peer1"} & set(
+            text.replace('"', " ").split()
+        )
+
+
+async def test_rewriting_a_review_is_not_a_new_one(
+    live_server: LiveServer,
+    client: Client,
+    world: World,
+    project_world: ProjectWorld,
+    db: AsyncSession,
+    settings: Settings,
+) -> None:
+    """Only the first submit of a review is announced; then a new review is."""
+    pw = project_world
+    async with subscriber(live_server.ws_url, payload=bearer_payload(world, "learner")) as sub:
+        await sub.subscribe("reviews", REVIEW_RECEIVED, {})
+        await wait_for_listener(
+            settings.redis_url, events.channel("review_received", world.users["learner"].id)
+        )
+        rewritten = pw.reviews["of_learner"]
+        await write_review(client, pw.headers["peer1"], rewritten.id, pw.criteria, (9, 5), "second thoughts")
+        fresh = await add_review(db, pw.submissions["learner"], pw.peers["peer3"], pw.criteria)
+        await db.commit()
+        await write_review(client, pw.headers["peer3"], fresh.id, pw.criteria, (5, 5), "new")
+        event = (await sub.receive())["payload"]["data"]["reviewReceived"]
+        assert str(uuid_of(event["review"]["id"])) == str(fresh.id)

@@ -1,10 +1,13 @@
-"""Benchmark: the learner dashboard and instructor overview over GraphQL, next to the REST calls a
-frontend would make for the same data, measured in the same run.
+"""Benchmark: the learner dashboard and instructor overview, and the project pages (a learner's
+project page, an instructor's project overview), over GraphQL, next to the REST calls a frontend
+would make for the same data, measured in the same run.
 
 A fresh database holds one cohort of 500 learners (plus an instructor and mentors) with 30
-lessons. The API runs as production runs it (``cohort api``, one uvicorn worker) and is loaded by
-concurrent clients over HTTP; SQL statements per request are counted on an in-process app.
-Nothing is asserted: the numbers and the GraphQL/REST ratios are printed.
+lessons and 5 projects; every learner submitted every project, and each submission has k=3
+submitted peer reviews (a 3-criterion rubric), so grades and reviewers are real. The API runs as
+production runs it (``cohort api``, one uvicorn worker) and is loaded by concurrent clients over
+HTTP; SQL statements per request are counted on an in-process app. Nothing is asserted: the
+numbers and the GraphQL/REST ratios are printed.
 
 Run with ``.venv/bin/python bench/graphql_dashboard.py [--clients 4] [--rounds 25]``.
 """
@@ -27,8 +30,10 @@ from typing import Any
 
 import httpx
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.relay import GlobalID
 
 from cohort import migrate
 from cohort.app import create_app
@@ -38,12 +43,17 @@ from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Progr
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import ApiTokenService
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.projects.models import Project, RubricCriterion, Submission, SubmissionVersion
+from cohort.domain.reviews.models import Review, ReviewScore
 from cohort.domain.roles import Role
 from cohort.security.actor import Actor
 
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 OPERATIONS = Path(__file__).resolve().parents[1] / "graphql" / "operations"
 LEARNERS, MENTORS, LESSONS = 500, 5, 30
+PROJECTS, K, CRITERIA = 5, 3, 3
+OVERVIEW_SUBMISSIONS = 20
+"""Submissions on one page of the instructor's project overview (REST needs two calls for each)."""
 
 Scenario = Callable[[httpx.AsyncClient], Awaitable[None]]
 
@@ -87,6 +97,7 @@ async def seed(settings: Settings) -> dict[str, Any]:
             )
             for i in range(LESSONS)
         )
+        first_project = await seed_projects(session, cohort.id, [p.id for p in people[-LEARNERS:]])
         tokens = ApiTokenService(session=session)
         instructor, learner = people[0], people[-1]
         _, instructor_token = await tokens.issue(
@@ -97,9 +108,91 @@ async def seed(settings: Settings) -> dict[str, Any]:
     return {
         "cohort_id": str(cohort.id),
         "program_id": str(program.id),
+        "project_id": str(first_project),
         "instructor": {"Authorization": f"Bearer {instructor_token}"},
         "learner": {"Authorization": f"Bearer {learner_token}"},
     }
+
+
+async def seed_projects(session: AsyncSession, cohort_id: uuid.UUID, learners: list[uuid.UUID]) -> uuid.UUID:
+    """``PROJECTS`` projects (opened, due, reviews still open) submitted by every learner, each
+    submission reviewed by the next ``K`` learners in a circle (submitted, every criterion scored).
+    Bulk inserts; returns the first project's id."""
+    now = datetime.now(UTC)
+    projects = []
+    for i in range(PROJECTS):
+        project = Project(
+            cohort_id=cohort_id,
+            title=f"Project {i + 1}",
+            brief_markdown="Build it. " * 50,
+            opens_at=now - timedelta(days=30 - i),
+            due_at=now - timedelta(days=10 - i),
+            review_due_at=now + timedelta(days=5 + i),
+            reviews_per_submission=K,
+            rubric_locked_at=now - timedelta(days=5),
+        )
+        session.add(project)
+        projects.append(project)
+    await session.flush()
+    criteria = {
+        project.id: [
+            RubricCriterion(project_id=project.id, position=c + 1, title=f"Criterion {c + 1}", max_points=10)
+            for c in range(CRITERIA)
+        ]
+        for project in projects
+    }
+    session.add_all(c for rows in criteria.values() for c in rows)
+    await session.flush()
+    for project in projects:
+        submission_ids = [uuid.uuid4() for _ in learners]
+        await session.execute(
+            insert(Submission),
+            [
+                {"id": sid, "project_id": project.id, "author_id": author, "version_count": 1}
+                for sid, author in zip(submission_ids, learners, strict=True)
+            ],
+        )
+        await session.execute(
+            insert(SubmissionVersion),
+            [
+                {
+                    "submission_id": sid,
+                    "number": 1,
+                    "repo_url": f"https://github.com/person/{project.id.hex[:8]}",
+                    "commit_sha": f"{n:040x}",
+                    "submitted_at": project.due_at - timedelta(hours=n % 48),
+                }
+                for n, sid in enumerate(submission_ids)
+            ],
+        )
+        reviews = [
+            {
+                "id": uuid.uuid4(),
+                "project_id": project.id,
+                "submission_id": sid,
+                "reviewer_id": learners[(n + shift) % len(learners)],
+                "ordinal": shift,
+                "overall_comment": "Solid work; see the comments.",
+                "submitted_at": now - timedelta(hours=shift),
+            }
+            for n, sid in enumerate(submission_ids)
+            for shift in range(1, K + 1)
+        ]
+        await session.execute(insert(Review), reviews)
+        await session.execute(
+            insert(ReviewScore),
+            [
+                {
+                    "review_id": review["id"],
+                    "criterion_id": criterion.id,
+                    "points": (n + criterion.position) % 11,
+                    "comment": "Fine",
+                }
+                for n, review in enumerate(reviews)
+                for criterion in criteria[project.id]
+            ],
+        )
+    return projects[0].id
 
 
 def scenarios(world: dict[str, Any]) -> dict[str, tuple[Scenario, Scenario]]:
@@ -107,6 +200,9 @@ def scenarios(world: dict[str, Any]) -> dict[str, tuple[Scenario, Scenario]]:
     cohort, program = world["cohort_id"], world["program_id"]
     dashboard = (OPERATIONS / "learner_dashboard.graphql").read_text()
     overview = (OPERATIONS / "instructor_cohort_overview.graphql").read_text()
+    project_page = (OPERATIONS / "learner_project.graphql").read_text()
+    project_overview = (OPERATIONS / "instructor_project_overview.graphql").read_text()
+    project = world["project_id"]
 
     def graphql(document: str, variables: dict[str, Any], headers: dict[str, str]) -> Scenario:
         async def run(http: httpx.AsyncClient) -> None:
@@ -133,7 +229,68 @@ def scenarios(world: dict[str, Any]) -> dict[str, tuple[Scenario, Scenario]]:
 
         return run
 
+    def rest_then(first: str, then: Callable[[Any], list[str]], headers: dict[str, str]) -> Scenario:
+        """``first``, then the calls its answer names (``then``), in parallel."""
+
+        async def run(http: httpx.AsyncClient) -> None:
+            response = await http.get(first, headers=headers)
+            assert response.status_code == 200, response.text
+            await rest(None, then(response.json()), headers)(http)
+
+        return run
+
     api = "/api/v1"
+
+    def my_submission(found: Any) -> list[str]:
+        submission = f"{api}/submissions/{found['id']}"
+        return [
+            f"{api}/projects/{project}",
+            f"{api}/projects/{project}/rubric",
+            f"{submission}/versions?limit=10&sort=number&order=desc",
+            f"{submission}/grade",
+            f"{submission}/reviews",
+        ]
+
+    def overview_page(found: Any) -> list[str]:
+        per_submission = [
+            f"{api}/submissions/{item['id']}/{what}"
+            for item in found["items"]
+            for what in ("grade", "reviews")
+        ]
+        learners = [
+            f"{api}/cohorts/{cohort}/memberships?role=learner&limit=100&offset={o}"
+            for o in range(0, 500, 100)
+        ]
+        return [
+            f"{api}/projects/{project}",
+            f"{api}/cohorts/{cohort}",
+            f"{api}/cohorts/{cohort}/progress?project_id={project}",
+            f"{api}/projects/{project}/allocation",
+            f"{api}/projects/{project}/extensions",
+            f"{api}/projects/{project}/reviews?flagged=true",
+            f"{api}/projects/{project}/reviewer-accuracy",
+            *learners,
+            *per_submission,
+        ]
+
+    project_pages = {
+        "learner project page": (
+            graphql(project_page, {"projectId": gid("Project", project)}, world["learner"]),
+            rest_then(f"{api}/projects/{project}/submissions/me", my_submission, world["learner"]),
+        ),
+        "instructor project": (
+            graphql(
+                project_overview,
+                {"projectId": gid("Project", project), "submissionCount": OVERVIEW_SUBMISSIONS},
+                world["instructor"],
+            ),
+            rest_then(
+                f"{api}/projects/{project}/submissions?limit={OVERVIEW_SUBMISSIONS}",
+                overview_page,
+                world["instructor"],
+            ),
+        ),
+    }
     return {
         "learner dashboard": (
             graphql(dashboard, {}, world["learner"]),
@@ -161,7 +318,12 @@ def scenarios(world: dict[str, Any]) -> dict[str, tuple[Scenario, Scenario]]:
                 world["instructor"],
             ),
         ),
+        **project_pages,
     }
+
+
+def gid(type_name: str, value: str) -> str:
+    return str(GlobalID(type_name=type_name, node_id=value))
 
 
 @contextmanager
@@ -193,6 +355,25 @@ async def statements_per_page(
                 measured.append(len(statements))
             counts[name] = (measured[0], measured[1])
     return counts
+
+
+async def requests_per_page(
+    settings: Settings, pages: dict[str, tuple[Scenario, Scenario]]
+) -> dict[str, int]:
+    """How many HTTP requests the REST side of each page sends."""
+    found: dict[str, int] = {}
+    sent: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> None:
+        sent.append(request)
+
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        client.event_hooks["request"] = [record]
+        for name, (_, rest) in pages.items():
+            sent.clear()
+            await rest(client)
+            found[name] = len(sent)
+    return found
 
 
 def cpu_seconds(pid: int) -> float:
@@ -263,6 +444,7 @@ async def main(clients: int, rounds: int) -> None:
         world = await seed(settings)
         pages = scenarios(world)
         counts = await statements_per_page(settings, pages)
+        requests = await requests_per_page(settings, pages)
         port = free_port()
         server = start_api(url, port)
         base_url = f"http://127.0.0.1:{port}"
@@ -272,12 +454,16 @@ async def main(clients: int, rounds: int) -> None:
             f"{clients} concurrent clients x {rounds} pages"
         )
         print(f"machine load average at the start: {os.getloadavg()[0]:.1f} (2 cores, shared)")
+        print(
+            f"{PROJECTS} projects, every learner submitted each, k={K} submitted reviews per submission; "
+            f"instructor project page lists {OVERVIEW_SUBMISSIONS} submissions"
+        )
         print(f"{'page':<22}{'transport':<16}{'p50 ms':>9}{'p95 ms':>9}{'pages/s':>9}{'CPU ms':>9}{'SQL':>6}")
         for name, (gql, rest) in pages.items():
             results = []
             for label, scenario, statements in (
                 ("GraphQL (1 req)", gql, counts[name][0]),
-                ("REST (5 reqs)", rest, counts[name][1]),
+                (f"REST ({requests[name]} reqs)", rest, counts[name][1]),
             ):
                 before = cpu_seconds(server.pid)
                 p50, p95, rate = await load(base_url, scenario, clients, rounds)

@@ -50,31 +50,10 @@ class GradeService(Service[GradeOverride]):
 
     async def grade_for(self, actor: Actor, submission_id: UUID, *, at: datetime | None = None) -> GradeView:
         """A submission's grade; who sees what is :func:`cohort.security.policy.grade_access`."""
-        at = at or utcnow()
-        submission, project, reviews_it = await self.sibling(ReviewedSubmissionService).get_visible(
-            actor, submission_id
-        )
-        grade = (await grades_of(self.session, Submission.id == submission.id, with_criteria=True))[
-            submission.id
-        ]
-        reviews_left = 0
-        if actor.user_id == submission.author_id:
-            reviews_left = await self.reviews_left(project.id, submission.author_id)
-        access = policy.grade_access(
-            actor,
-            project.cohort_id,
-            submission.author_id,
-            reviews_it=reviews_it,
-            released=reviews_released(
-                at, project.review_due_at, grade.reviews_received, project.reviews_per_submission
-            ),
-            reviews_left=reviews_left,
-            review_to_be_graded=project.review_to_be_graded,
-        )
-        history = None
-        if access is policy.GradeAccess.STAFF:
-            history = (await self._histories([submission.id]))[submission.id]
-        return GradeView(grade, history)
+        found = (await self.grades_for_submissions(actor, [submission_id], at=at))[submission_id]
+        if isinstance(found, DomainError):
+            raise found
+        return found
 
     async def grades_for_submissions(
         self, actor: Actor, submission_ids: Collection[UUID], *, at: datetime | None = None
@@ -177,17 +156,6 @@ class GradeService(Service[GradeOverride]):
         )
         await self.session.flush()
         return await self.grade_for(actor, submission_id, at=at)
-
-    async def reviews_left(self, project_id: UUID, reviewer_id: UUID) -> int:
-        """Reviews assigned to ``reviewer_id`` in the project and not submitted yet."""
-        left = await self.session.scalar(
-            select(func.count()).where(
-                Review.project_id == project_id,
-                Review.reviewer_id == reviewer_id,
-                Review.submitted_at.is_(None),
-            )
-        )
-        return int(left or 0)
 
     async def accuracy_for(self, actor: Actor, project_id: UUID) -> list[ReviewerAccuracy]:
         """Every reviewer of the project, least accurate first (instructors)."""

@@ -47,45 +47,38 @@ class CriterionInput:
     levels: list[CriterionLevelInput] | None = strawberry.UNSET
 
 
+@strawberry.input(description="A project's settings, each optional (the REST defaults apply on create).")
+class ProjectSettingsInput:
+    brief_markdown: str | None = strawberry.UNSET
+    lesson_id: relay.GlobalID | None = strawberry.UNSET
+    late_policy: LatePolicy | None = strawberry.UNSET
+    late_cutoff_at: datetime | None = strawberry.UNSET
+    late_penalty_percent_per_day: float | None = strawberry.UNSET
+    late_penalty_cap_percent: float | None = strawberry.UNSET
+    reviews_per_submission: int | None = strawberry.UNSET
+    anonymous_reviews: bool | None = strawberry.UNSET
+    review_to_be_graded: bool | None = strawberry.UNSET
+    reviewer_pool: ReviewerPool | None = strawberry.UNSET
+    grade_aggregation: GradeAggregation | None = strawberry.UNSET
+
+
 @strawberry.input(description="A project of a cohort; the rubric may come now or later (`replaceRubric`).")
-class CreateProjectInput:
+class CreateProjectInput(ProjectSettingsInput):
     cohort_id: relay.GlobalID
     title: str
     opens_at: datetime
     due_at: datetime
     review_due_at: datetime
-    brief_markdown: str | None = strawberry.UNSET
-    lesson_id: relay.GlobalID | None = strawberry.UNSET
-    late_policy: LatePolicy | None = strawberry.UNSET
-    late_cutoff_at: datetime | None = strawberry.UNSET
-    late_penalty_percent_per_day: float | None = strawberry.UNSET
-    late_penalty_cap_percent: float | None = strawberry.UNSET
-    reviews_per_submission: int | None = strawberry.UNSET
-    anonymous_reviews: bool | None = strawberry.UNSET
-    review_to_be_graded: bool | None = strawberry.UNSET
-    reviewer_pool: ReviewerPool | None = strawberry.UNSET
-    grade_aggregation: GradeAggregation | None = strawberry.UNSET
     rubric: list[CriterionInput] | None = strawberry.UNSET
 
 
 @strawberry.input(description="Only the fields sent change; `lessonId: null` detaches the lesson.")
-class UpdateProjectInput:
+class UpdateProjectInput(ProjectSettingsInput):
     id: relay.GlobalID
     title: str | None = strawberry.UNSET
-    brief_markdown: str | None = strawberry.UNSET
-    lesson_id: relay.GlobalID | None = strawberry.UNSET
     opens_at: datetime | None = strawberry.UNSET
     due_at: datetime | None = strawberry.UNSET
     review_due_at: datetime | None = strawberry.UNSET
-    late_policy: LatePolicy | None = strawberry.UNSET
-    late_cutoff_at: datetime | None = strawberry.UNSET
-    late_penalty_percent_per_day: float | None = strawberry.UNSET
-    late_penalty_cap_percent: float | None = strawberry.UNSET
-    reviews_per_submission: int | None = strawberry.UNSET
-    anonymous_reviews: bool | None = strawberry.UNSET
-    review_to_be_graded: bool | None = strawberry.UNSET
-    reviewer_pool: ReviewerPool | None = strawberry.UNSET
-    grade_aggregation: GradeAggregation | None = strawberry.UNSET
 
 
 @strawberry.input(description="The whole rubric, in order; refused once a review has been submitted.")

@@ -18,13 +18,20 @@ from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.domain.notifications.controllers import (
+    NotificationPreferenceController,
+    OutboxAdminController,
+    UnsubscribeController,
+)
 from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.health import HealthController
+from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.middleware import RequestContextMiddleware
+from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
 
 
 def _session_config(settings: Settings) -> SessionCookieConfig:
@@ -59,6 +66,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
+    database = build_alchemy_config(settings, before_send_handler=commit_then_enqueue())
+    open_queue, close_queue = queue_lifespan(settings)
     return Litestar(
         route_handlers=[
             HealthController,
@@ -69,12 +78,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CohortController,
             MembershipController,
             LessonController,
+            NotificationPreferenceController,
+            OutboxAdminController,
+            UnsubscribeController,
+            saq_ui_handler(database),
         ],
+        on_startup=[open_queue, build_saq_ui],
+        on_shutdown=[close_queue],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "actor": Provide(provide_actor),
         },
-        plugins=[SQLAlchemyPlugin(config=build_alchemy_config(settings))],
+        plugins=[SQLAlchemyPlugin(config=database)],
         middleware=[RequestContextMiddleware(), _session_config(settings).middleware],
         cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)
         if settings.cors_allow_origins

@@ -9,6 +9,7 @@ from advanced_alchemy.extensions.litestar import (
     EngineConfig,
     SQLAlchemyAsyncConfig,
 )
+from litestar.types import BeforeMessageSendHookHandler
 
 from cohort.config import Settings
 
@@ -16,8 +17,14 @@ Base = UUIDv7AuditBase
 """Every table has a time-ordered UUID primary key plus ``created_at``/``updated_at``."""
 
 
-def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
-    """The one SQLAlchemy config the app, the CLI and the worker share."""
+def build_alchemy_config(
+    settings: Settings, *, before_send_handler: BeforeMessageSendHookHandler | None = None
+) -> SQLAlchemyAsyncConfig:
+    """The one SQLAlchemy config the app, the CLI and the worker share.
+
+    The app passes its own ``before_send_handler`` (commit, then enqueue the jobs the commit made
+    ready); it must commit on 2xx and 3xx like the default.
+    """
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         engine_config=EngineConfig(
@@ -27,7 +34,7 @@ def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         ),
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # Commit on 2xx and 3xx: the GitHub callback creates the user and answers with a redirect.
-        before_send_handler="autocommit_include_redirects",
+        before_send_handler=before_send_handler or "autocommit_include_redirects",
         create_all=False,
         set_default_exception_handler=False,
         alembic_config=AlembicAsyncConfig(

@@ -3,6 +3,18 @@
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.notifications.models import NotificationPreference, OutboxMessage
 from cohort.domain.roles import Role
 
-__all__ = ["ApiToken", "Cohort", "CohortStatus", "Lesson", "Membership", "Program", "Role", "User"]
+__all__ = [
+    "ApiToken",
+    "Cohort",
+    "CohortStatus",
+    "Lesson",
+    "Membership",
+    "NotificationPreference",
+    "OutboxMessage",
+    "Program",
+    "Role",
+    "User",
+]

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,9 @@ from cohort.security.actor import Actor
 SESSION_USER_KEY = "uid"
 
 
-async def _user_from_request(request: Request[Any, Any, Any], db_session: AsyncSession) -> User | None:
+async def _user_from_request(
+    request: ASGIConnection[Any, Any, Any, Any], db_session: AsyncSession
+) -> User | None:
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, credentials = header.partition(" ")
@@ -60,9 +63,16 @@ async def load_actor(db_session: AsyncSession, user: User) -> Actor:
     )
 
 
-async def provide_actor(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Actor:
-    """Dependency for every protected handler: 401 unless a valid token or session is present."""
-    user = await _user_from_request(request, db_session)
+async def actor_for_connection(
+    connection: ASGIConnection[Any, Any, Any, Any], db_session: AsyncSession
+) -> Actor:
+    """The caller of any connection (a request, or an ASGI app mounted behind a guard); 401 if none."""
+    user = await _user_from_request(connection, db_session)
     if user is None:
         raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")
     return await load_actor(db_session, user)
+
+
+async def provide_actor(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Actor:
+    """Dependency for every protected handler: 401 unless a valid token or session is present."""
+    return await actor_for_connection(request, db_session)

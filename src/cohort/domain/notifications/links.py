@@ -1,0 +1,20 @@
+"""Where email links point: paths on the public site (the renderer makes them absolute).
+
+Kept in one place so the front end's routes are spelled once for every kind of email.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+def cohort(cohort_id: UUID) -> str:
+    return f"/cohorts/{cohort_id}"
+
+
+def lesson(cohort_id: UUID, lesson_id: UUID) -> str:
+    return f"/cohorts/{cohort_id}/lessons/{lesson_id}"
+
+
+def notification_settings() -> str:
+    return "/settings/notifications"

@@ -1,0 +1,90 @@
+"""The email outbox and each person's notification preferences."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cohort.db import Base
+
+
+class NotificationKind(enum.StrEnum):
+    """Every kind of email; each has a typed context and templates in ``cohort.mail``."""
+
+    SUBMISSION_REMINDER = "submission_reminder"
+    REVIEW_REMINDER = "review_reminder"
+    LEARNER_DIGEST = "learner_digest"
+    MENTOR_DIGEST = "mentor_digest"
+
+
+class Frequency(enum.StrEnum):
+    """How often someone wants a kind of email; what each means per kind is in ``preferences.py``."""
+
+    IMMEDIATELY = "immediately"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"  # waiting for its next attempt (the first, or a retry after a temporary failure)
+    SENT = "sent"  # handed to the mail server
+    FAILED = "failed"  # refused for good (5xx, or it could not be rendered); an admin may retry it
+    CANCELLED = "cancelled"  # the recipient turned this kind off before it went out
+    SKIPPED = "skipped"  # a digest with nothing to say: recorded so the next scan does not build it again
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class OutboxMessage(Base):
+    """One email, from the moment it is decided until it is sent (or refused).
+
+    ``idempotency_key`` names what the email is about (recipient, kind, object, period); the unique
+    constraint makes deciding twice harmless, and the key is also the source of the ``Message-ID``,
+    so a message sent again after a crash is recognisably the same message. The typed context is
+    stored (msgspec JSON), not the rendered email: it is about a fifth of the size, and rendering
+    happens when the message is sent.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index(
+            "ix_outbox_messages_due",
+            "next_attempt_at",
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index("ix_outbox_messages_state_created", "state", "created_at"),
+    )
+
+    idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind"))
+    to_email: Mapped[str] = mapped_column(String(320))
+    to_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    subject: Mapped[str] = mapped_column(String(500))
+    context: Mapped[str] = mapped_column(Text)
+    state: Mapped[OutboxState] = mapped_column(
+        _enum(OutboxState, "outbox_state"), default=OutboxState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    message_id: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class NotificationPreference(Base):
+    """A person's chosen frequency for one kind; no row means the default for that kind."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_notification_preferences_user_kind"),)
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind"))
+    frequency: Mapped[Frequency] = mapped_column(_enum(Frequency, "notification_frequency"))

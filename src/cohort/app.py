@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
-    database = build_alchemy_config(settings, before_send_handler=commit_then_enqueue())
+    database = commit_then_enqueue(build_alchemy_config(settings))
     open_queue, close_queue = queue_lifespan(settings)
     return Litestar(
         route_handlers=[

@@ -10,7 +10,6 @@ import pytest
 from saq import Queue
 
 from cohort.config import Settings
-
 from tests.support.notifications import FakeClock
 from tests.support.smtp import SmtpServer
 

@@ -14,8 +14,10 @@ from cohort.config import Settings
 from cohort.domain.cohorts.models import Cohort, Membership
 from cohort.domain.identity.models import User
 from cohort.domain.notifications.models import OutboxMessage
+from cohort.domain.notifications.services import NewMessage, OutboxService
 from cohort.domain.roles import Role
 from cohort.job_context import JobContext
+from cohort.mail import EmailContext, LearnerDigest
 from tests.support.smtp import SmtpServer
 from tests.support.world import make_user
 
@@ -79,5 +81,30 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     """The plain-text and HTML parts of a received message."""
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None
+    assert text is not None
+    assert html is not None
     return str(text.get_content()), str(html.get_content())
+
+
+async def queue_demo_messages(
+    db: AsyncSession, users: list[User], now: datetime, context: EmailContext | None = None
+) -> list[str]:
+    """One pending message per user (the demo learner digest unless ``context`` is given); their keys."""
+    context = context or LearnerDigest.demo()
+    messages = [
+        NewMessage(
+            idempotency_key=f"{context.kind}:{user.id}:test:{index}",
+            user_id=user.id,
+            to_email=user.email or f"{user.login}@example.org",
+            to_name=user.name,
+            context=context,
+        )
+        for index, user in enumerate(users)
+    ]
+    await OutboxService(session=db).add_many(messages, now)
+    await db.commit()
+    return [m.idempotency_key for m in messages]
+
+
+def message_ids(smtp: SmtpServer) -> list[str]:
+    return [str(m["Message-ID"]) for m in smtp.messages]

@@ -7,14 +7,14 @@ before-send hook here commits or rolls back the request's transaction exactly as
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, cast
 
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
-from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import autocommit_handler_maker
-from advanced_alchemy.extensions.litestar.plugins.init.config.common import SESSION_SCOPE_KEY
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+from litestar.types import Message, Scope
 from saq import Queue
 
 from cohort.after_commit import flush_committed
@@ -29,17 +29,26 @@ def job_queue(state: State) -> Queue:
     return cast("Queue", state[QUEUE_STATE_KEY])
 
 
-def commit_then_enqueue() -> BeforeMessageSendHookHandler:
-    """advanced-alchemy's commit-on-2xx/3xx handler, followed by enqueueing the committed jobs."""
-    settle = autocommit_handler_maker(commit_on_redirect=True, session_scope_key=SESSION_SCOPE_KEY)
+def commit_then_enqueue(database: SQLAlchemyAsyncConfig) -> SQLAlchemyAsyncConfig:
+    """``database`` with its before-send hook extended: settle the transaction, then enqueue.
+
+    The hook it already has (commit on 2xx and 3xx, else roll back; then close) runs unchanged; the
+    jobs its commit made ready are enqueued right after, before the response leaves.
+    """
+    settle = database.before_send_handler
+    assert callable(settle), "build_alchemy_config sets a commit handler"
+    scope_key = database.session_scope_key  # unique per config, so read it from this one
 
     async def handler(message: Message, scope: Scope) -> None:
-        session = get_aa_scope_state(scope, SESSION_SCOPE_KEY)  # read now: settling forgets it
-        await settle(message, scope)
+        session = get_aa_scope_state(scope, scope_key)  # read now: settling forgets it
+        settled = settle(message, scope)
+        if inspect.isawaitable(settled):
+            await settled
         if session is not None and message["type"] == "http.response.start":
             await flush_committed(session, job_queue(scope["app"].state))
 
-    return handler
+    database.before_send_handler = handler
+    return database
 
 
 def queue_lifespan(settings: Settings) -> tuple[Any, Any]:

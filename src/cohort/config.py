@@ -54,6 +54,16 @@ def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(part) for part in raw.split(",") if part.strip())
 
 
+def _env_private_key(default: str) -> str:
+    """``GITHUB_APP_PRIVATE_KEY`` (PEM text; ``\\n`` escapes from one-line .env values are unfolded),
+    else the contents of the file named by ``GITHUB_APP_PRIVATE_KEY_PATH``."""
+    pem = os.environ.get("GITHUB_APP_PRIVATE_KEY", "")
+    if pem:
+        return pem.replace("\\n", "\n") if "\n" not in pem else pem
+    path = os.environ.get("GITHUB_APP_PRIVATE_KEY_PATH", "")
+    return Path(path).expanduser().read_text() if path else default
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every knob the service has; defaults suit a local machine."""
@@ -111,6 +121,9 @@ class Settings:
     outbox_send_concurrency: int = 4
     outbox_retry_base_seconds: float = 30.0
     outbox_retry_max_seconds: float = 3600.0
+    github_app_id: str = ""
+    github_app_private_key: str = ""
+    github_webhook_secret: str = ""
 
     @property
     def github_callback_url(self) -> str:
@@ -174,6 +187,9 @@ class Settings:
             outbox_send_concurrency=_env_int("OUTBOX_SEND_CONCURRENCY", d.outbox_send_concurrency),
             outbox_retry_base_seconds=_env_float("OUTBOX_RETRY_BASE_SECONDS", d.outbox_retry_base_seconds),
             outbox_retry_max_seconds=_env_float("OUTBOX_RETRY_MAX_SECONDS", d.outbox_retry_max_seconds),
+            github_app_id=_env("GITHUB_APP_ID", d.github_app_id),
+            github_app_private_key=_env_private_key(d.github_app_private_key),
+            github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
         )
 
     def validate(self) -> None:

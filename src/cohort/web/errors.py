@@ -56,6 +56,7 @@ DESCRIPTIONS = {
     409: "Conflicts with existing data (duplicate slug, position or membership; dependent records)",
     422: "Well-formed, but breaks a business rule",
     502: "GitHub could not be reached or answered unexpectedly",
+    503: "A service this request depends on (the database, GitHub) is unavailable; try again later",
 }
 
 

@@ -21,7 +21,7 @@ from cohort.config import Settings
 from cohort.migrate import drop_database
 from tests.support.db import SERVER_URL, QueryCounter, all_tables, counting_queries, run_cli
 from tests.support.fake_github import FakeGitHub
-from tests.support.world import World, build_world
+from tests.support.world import ProjectWorld, World, build_project_world, build_world
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +102,9 @@ def count_queries() -> Callable[[], AbstractContextManager[QueryCounter]]:
 @pytest.fixture
 async def world(db: AsyncSession) -> World:
     return await build_world(db)
+
+
+@pytest.fixture
+async def project_world(world: World, db: AsyncSession) -> ProjectWorld:
+    """Projects, submissions and reviews on top of ``world`` (see ``ProjectWorld``)."""
+    return await build_project_world(db, world)

@@ -1,4 +1,5 @@
-"""Dependencies point one way. Parsed from the source, so a back edge fails here, not in review.
+"""Dependencies point one way, and pure modules do no I/O. Parsed from the source, so a back edge fails
+here, not in review.
 
 Areas: identity <- cohorts <- lessons <- projects <- reviews; mentoring -> cohorts, identity (and
 the progress of projects/reviews); notifications may read from every area. Leaf modules (roles,
@@ -23,17 +24,26 @@ ALLOWED: dict[str, set[str]] = {
     "mentoring": {"identity", "cohorts", "lessons", "projects", "reviews"},
     "notifications": {"identity", "cohorts", "lessons", "projects", "reviews", "mentoring"},
 }
+TRANSPORTS = ("cohort.web", "cohort.graphql", "cohort.app", "cohort.worker", "cohort.cli")
 LEAVES = (
     "domain/roles.py",
     "domain/common.py",
     "domain/listing.py",
     "domain/service.py",
     "security/actor.py",
-    "security/policy.py",
+    *(f"security/policy/{path.name}" for path in sorted((SRC / "security" / "policy").glob("*.py"))),
     "errors.py",
     "job_context.py",
 )
-TRANSPORTS = ("cohort.web", "cohort.graphql", "cohort.app", "cohort.worker", "cohort.cli")
+PURE = (
+    "domain/projects/enums.py",
+    "domain/projects/deadlines.py",
+    "domain/reviews/rules.py",
+    *(f"domain/reviews/{path.name}" for path in sorted((SRC / "domain" / "reviews").glob("allocation_*.py"))),
+    "domain/reviews/allocation.py",
+)
+"""Algorithms and rules without I/O: they import neither the database nor any transport."""
+IO = ("sqlalchemy", "advanced_alchemy", "asyncpg", "litestar", "httpx", "cohort.db", *TRANSPORTS)
 
 
 def imports_of(path: Path) -> set[str]:
@@ -79,6 +89,12 @@ def test_domain_never_imports_a_transport(area: str, path: Path) -> None:
 def test_leaf_modules_import_no_area(leaf: str) -> None:
     used = {m for m in imports_of(SRC / leaf) if area_of(m)}
     assert not used, f"{leaf} imports {sorted(used)}"
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_modules_do_no_io(module: str) -> None:
+    used = {m for m in imports_of(SRC / module) if m.startswith(IO) or m.endswith(".models")}
+    assert not used, f"{module} imports {sorted(used)}"
 
 
 def test_jobs_do_not_import_the_worker() -> None:

@@ -8,72 +8,33 @@ outsider (signed in, member of no cohort). Objects of a cohort the caller is not
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import Any
 
-import httpx
 import pytest
 from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cohort.domain.cohorts.models import Program
-from tests.support.db import all_tables
+from tests.api import test_authz_notifications as notifications_matrix
+from tests.api import test_authz_projects as projects_matrix
+from tests.support.matrix import (
+    API,
+    Case,
+    Expect,
+    Ids,
+    case_keys,
+    check_case,
+    check_hidden,
+    hidden_params,
+    matrix_params,
+    route_keys,
+    sees,
+)
 from tests.support.rest import Client, assert_error
 from tests.support.world import CALLERS, World
-
-API = "/api/v1"
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class Expect(NamedTuple):
-    """One row of the matrix: the status each caller gets (column order = ``CALLERS``)."""
-
-    anonymous: int
-    learner: int
-    other_learner: int
-    mentor: int
-    instructor: int
-    admin: int
-    outsider: int
-
-
-Ids = Mapping[str, str]
-BodyFactory = Callable[[Ids], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Case:
-    """A request (path relative to /api/v1, ``{name}`` placeholders filled from ``Ids``) and its row.
-
-    ``sees`` (list endpoints): for each caller, the names of the objects the list must hold, exactly.
-    ``returns``: the name of the object a successful response must be; defaults to the last
-    placeholder of GET/PATCH paths.
-    """
-
-    method: str
-    path: str
-    expected: Expect
-    body: BodyFactory | None = None
-    sees: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    returns: str | None = None
-
-    @property
-    def target(self) -> str | None:
-        if self.returns is not None:
-            return self.returns
-        if self.method in {"GET", "PATCH"} and self.path.endswith("}"):
-            return self.path.rsplit("{", 1)[1][:-1]
-        return None
-
-
-def sees(**by_caller: set[str]) -> dict[str, frozenset[str]]:
-    return {caller: frozenset(names) for caller, names in by_caller.items()}
-
 
 MEMBERS_A = {"membership_instructor", "membership_mentor", "membership_a"}
 ALL_USERS = {f"user_{name}" for name in CALLERS if name != "anonymous"}
@@ -192,11 +153,7 @@ CASES: list[Case] = [
 ]
 # fmt: on
 
-MATRIX = [
-    pytest.param(case, caller, id=f"{case.method} {case.path} as {caller}")
-    for case in CASES
-    for caller in CALLERS
-]
+MATRIX = matrix_params(CASES)
 
 
 @pytest.fixture
@@ -246,21 +203,6 @@ async def ids_for(case: Case, targets: Mapping[str, str], caller: str, db: Async
     return ids
 
 
-async def send(client: Client, case: Case, ids: Ids, headers: Mapping[str, str]) -> httpx.Response:
-    body = case.body(ids) if case.body else None
-    return await client.request(case.method, API + case.path.format(**ids), json=body, headers=dict(headers))
-
-
-async def snapshot(engine: AsyncEngine) -> list[str]:
-    """Every row of every domain table (minus the token ``last_used_at`` bookkeeping), sorted."""
-    rows: list[str] = []
-    async with engine.connect() as conn:
-        for table in all_tables():
-            result = await conn.execute(text(f"SELECT to_jsonb(t) - 'last_used_at' FROM {table} t"))  # noqa: S608
-            rows += sorted(f"{table} {json.dumps(row, sort_keys=True)}" for (row,) in result)
-    return rows
-
-
 @pytest.mark.parametrize(("case", "caller"), MATRIX)
 async def test_authorization_matrix(
     client: Client,
@@ -273,50 +215,21 @@ async def test_authorization_matrix(
 ) -> None:
     """Status as in the matrix; lists hold exactly what the caller may see; refused writes change nothing."""
     ids = await ids_for(case, targets, caller, db)
-    expected = getattr(case.expected, caller)
-    before = await snapshot(engine) if case.method in WRITE_METHODS else None
+    await check_case(client, engine, case, caller, ids, world.headers[caller])
 
-    response = await send(client, case, ids, world.headers[caller])
 
-    assert response.status_code == expected, response.text
-    if expected >= 400:
-        assert_error(response, expected)
-    if case.method in WRITE_METHODS:
-        after = await snapshot(engine)
-        if expected < 400:
-            assert after != before, "a successful write must change stored state"
-        else:
-            assert after == before, "a refused write must not change stored state"
-    if expected not in {200, 201}:
-        return
-    body = response.json()
-    if case.sees:
-        items = body["items"] if isinstance(body, dict) else body
-        assert {item["id"] for item in items} == {ids[name] for name in case.sees[caller]}
-        if isinstance(body, dict):
-            assert body["total"] == len(case.sees[caller])
-    if case.target is not None:
-        assert body["id"] == ids[case.target]
-    if case.body is not None and isinstance(body, dict):
-        sent = case.body(ids)
-        assert {key: body[key] for key in sent} == sent
+ALL_CASES = [*CASES, *projects_matrix.CASES, *notifications_matrix.CASES]
+"""Every matrix module's rows: together they cover the whole API."""
 
 
 def test_matrix_covers_every_api_route(app: Litestar) -> None:
-    """Every (method, route) under /api/v1 has a row, and every row is a real route."""
-    routes = {
-        (method, re.sub(r"\{[^}]*\}", "{}", route.path))
-        for route in app.routes
-        if route.path.startswith(API)
-        for method in route.methods - {"OPTIONS", "HEAD"}
-    }
-    covered = {(case.method, re.sub(r"\{[^}]*\}", "{}", API + case.path)) for case in CASES}
-    assert covered == routes
+    """Every (method, route) under /api/v1 has a row in some matrix module, and every row is a real route."""
+    assert set(case_keys(ALL_CASES)) == route_keys(app)
 
 
 def test_matrix_rows_are_unique() -> None:
     """No (method, path) is listed twice, so every test id names exactly one expectation."""
-    keys = [(case.method, case.path) for case in CASES]
+    keys = [(case.method, case.path) for case in ALL_CASES]
     assert len(keys) == len(set(keys))
 
 
@@ -325,12 +238,7 @@ def test_every_caller_has_a_column(world: World) -> None:
     assert set(Expect._fields) == set(CALLERS) == set(world.headers)
 
 
-HIDDEN = [
-    pytest.param(case, caller, id=f"{case.method} {case.path} as {caller}")
-    for case in CASES
-    for caller in ("learner", "other_learner", "outsider")
-    if getattr(case.expected, caller) == 404
-]
+HIDDEN = hidden_params(CASES)
 
 
 @pytest.mark.parametrize(("case", "caller"), HIDDEN)
@@ -343,15 +251,7 @@ async def test_hidden_objects_look_like_missing_ones(
     caller: str,
 ) -> None:
     """A 404 for an object the caller may not see is identical to the 404 for an id that does not exist."""
-    ids = await ids_for(case, targets, caller, db)
-    placeholder = re.findall(r"\{(\w+)\}", case.path)[-1]
-    missing = {**ids, placeholder: str(uuid.uuid4())}
-
-    hidden = await send(client, case, ids, world.headers[caller])
-    absent = await send(client, case, missing, world.headers[caller])
-
-    assert hidden.status_code == absent.status_code == 404
-    assert hidden.json() == absent.json()
+    await check_hidden(client, case, await ids_for(case, targets, caller, db), world.headers[caller])
 
 
 ERROR_EXAMPLES = [

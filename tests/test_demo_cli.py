@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.db import Base
-from cohort.demo import DEMO_PROGRAM_SLUG, LESSONS, PEOPLE
+from cohort.demo import DEMO_PROGRAM_SLUG, LESSONS, PEOPLE, SPRING_LEARNERS
 from cohort.domain.cohorts.models import Cohort, Membership, Program
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import TOKEN_PREFIX
@@ -64,3 +64,37 @@ async def test_demo_loads_once_and_its_token_signs_in_the_admin(
     assert "already present" in second.stdout
     assert TOKEN_PREFIX not in second.stdout
     assert await row_counts(db) == counts
+
+
+async def test_the_demo_shows_a_week_of_projects_reviews_and_grades(
+    client: Client, db: AsyncSession, database_url: str
+) -> None:
+    result = run_cli("demo", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    admin = {"Authorization": f"Bearer {demo_token(result.stdout)}"}
+    spring = await db.scalar(select(Cohort.id).where(Cohort.slug == "spring"))
+    book = (await client.get(f"/api/v1/cohorts/{spring}/gradebook", headers=admin)).json()
+    assert [p["title"] for p in book["projects"]] == [
+        "Todo API",
+        "Blog API with PostgreSQL",
+        "Auth service",
+        "Capstone",
+    ]
+    assert sorted(r["login"] for r in book["rows"]) == sorted(SPRING_LEARNERS)
+    todo = [row["cells"][0] for row in book["rows"]]
+    assert all(cell["grade"] is not None for cell in todo)  # reviews are in: everyone has a grade
+    assert sum(cell["state"] == "late" and cell["penalty"] > 0 for cell in todo) == 1
+    assert sum(cell["overridden"] for cell in todo) == 1
+    blog = {cell["state"] for row in book["rows"] for cell in row["cells"][1:2]}
+    assert blog == {"submitted", "extended"}
+    assert {row["cells"][3]["state"] for row in book["rows"]} == {"not_started"}
+
+    progress = (await client.get(f"/api/v1/cohorts/{spring}/progress", headers=admin)).json()
+    review_states = {r["state"] for r in progress["reviews"]}
+    assert review_states == {"done", "pending", "overdue"}  # a realistic mix, as of now
+    projects = (await client.get(f"/api/v1/cohorts/{spring}/projects", headers=admin)).json()["items"]
+    todo_id = next(p["id"] for p in projects if p["title"] == "Todo API")
+    flagged = (
+        await client.get(f"/api/v1/projects/{todo_id}/reviews", params={"flagged": "true"}, headers=admin)
+    ).json()
+    assert flagged["total"] == 1

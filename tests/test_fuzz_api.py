@@ -13,12 +13,14 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 
 from cohort.app import create_app
 from cohort.config import Settings
-from tests.support.world import World
+from tests.support.world import ProjectWorld, World
 
 EXAMPLES_PER_OPERATION = 20
 
 
-def test_no_request_gets_a_server_error(settings: Settings, world: World) -> None:
+def test_no_request_gets_a_server_error(
+    settings: Settings, world: World, project_world: ProjectWorld
+) -> None:
     schema = schemathesis.openapi.from_asgi("/docs/openapi.json", create_app(settings))
     # Deletions go last so the other operations still find the real objects.
     operations = sorted(
@@ -33,6 +35,11 @@ def test_no_request_gets_a_server_error(settings: Settings, world: World) -> Non
         "membership_id": world.memberships["learner"].id,
         "lesson_id": world.released_lesson.id,
         "user_id": world.users["learner"].id,
+        "project_id": project_world.project.id,
+        "learner_id": world.users["learner"].id,
+        "submission_id": project_world.submissions["learner"].id,
+        "review_id": project_world.reviews["of_learner"].id,
+        "exclusion_id": project_world.exclusion.id,
     }
 
     for operation in operations:

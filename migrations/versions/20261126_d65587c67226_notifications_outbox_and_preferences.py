@@ -1,7 +1,7 @@
 """notifications outbox and preferences
 
 Revision ID: d65587c67226
-Revises: 7178667c0fc9
+Revises: d6b0b1aa41c5
 Create Date: 2026-11-26 04:46:07.901816+00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d65587c67226"
-down_revision: str | None = "7178667c0fc9"
+down_revision: str | None = "d6b0b1aa41c5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

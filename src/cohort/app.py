@@ -23,6 +23,13 @@ from cohort.domain.notifications.controllers import (
     OutboxAdminController,
     UnsubscribeController,
 )
+from cohort.domain.projects.controllers import ProjectController
+from cohort.domain.reviews.controllers import (
+    AllocationController,
+    ProgressController,
+    ReviewController,
+    SubmissionController,
+)
 from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
@@ -82,6 +89,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OutboxAdminController,
             UnsubscribeController,
             saq_ui_handler(database),
+            ProjectController,
+            SubmissionController,
+            AllocationController,
+            ReviewController,
+            ProgressController,
         ],
         on_startup=[open_queue, build_saq_ui],
         on_shutdown=[close_queue],

@@ -124,6 +124,7 @@ class Settings:
     github_app_id: str = ""
     github_app_private_key: str = ""
     github_webhook_secret: str = ""
+    github_api_token: str = ""
 
     @property
     def github_callback_url(self) -> str:
@@ -190,6 +191,7 @@ class Settings:
             github_app_id=_env("GITHUB_APP_ID", d.github_app_id),
             github_app_private_key=_env_private_key(d.github_app_private_key),
             github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
+            github_api_token=_env("GITHUB_API_TOKEN", d.github_api_token),
         )
 
     def validate(self) -> None:

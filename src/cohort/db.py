@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -9,7 +11,7 @@ from advanced_alchemy.extensions.litestar import (
     EngineConfig,
     SQLAlchemyAsyncConfig,
 )
-from litestar.types import BeforeMessageSendHookHandler
+from sqlalchemy import Enum
 
 from cohort.config import Settings
 
@@ -17,14 +19,14 @@ Base = UUIDv7AuditBase
 """Every table has a time-ordered UUID primary key plus ``created_at``/``updated_at``."""
 
 
-def build_alchemy_config(
-    settings: Settings, *, before_send_handler: BeforeMessageSendHookHandler | None = None
-) -> SQLAlchemyAsyncConfig:
-    """The one SQLAlchemy config the app, the CLI and the worker share.
+def string_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """An enum column stored as its values in a ``VARCHAR`` with a CHECK, not a PostgreSQL type,
+    so adding a member later is a plain migration."""
+    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
-    The app passes its own ``before_send_handler`` (commit, then enqueue the jobs the commit made
-    ready); it must commit on 2xx and 3xx like the default.
-    """
+
+def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    """The one SQLAlchemy config the app, the CLI and the worker share."""
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         engine_config=EngineConfig(
@@ -34,7 +36,7 @@ def build_alchemy_config(
         ),
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # Commit on 2xx and 3xx: the GitHub callback creates the user and answers with a redirect.
-        before_send_handler=before_send_handler or "autocommit_include_redirects",
+        before_send_handler="autocommit_include_redirects",
         create_all=False,
         set_default_exception_handler=False,
         alembic_config=AlembicAsyncConfig(

@@ -1,14 +1,16 @@
-"""A realistic demo: two programs, three cohorts, people of every role, scheduled lessons."""
+"""A realistic demo: two programs, three cohorts, people of every role, scheduled lessons, and a week of
+projects, submissions, reviews and grades (see :mod:`cohort.demo_projects`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cohort.demo_projects import Spring, load_demo_projects
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import ApiTokenService
@@ -29,7 +31,18 @@ PEOPLE = [
     ("priya-learner", "Priya Nair", "Asia/Kolkata", 9_100_007),
     ("sam-learner", "Sam Taylor", "America/New_York", 9_100_008),
     ("noor-learner", "Noor Haddad", "Asia/Amman", 9_100_009),
+    ("amara-learner", "Amara Eze", "Africa/Lagos", 9_100_010),
+    ("diego-learner", "Diego Rojas", "America/Bogota", 9_100_011),
+    ("yuki-learner", "Yuki Tanaka", "Asia/Tokyo", 9_100_012),
 ]
+SPRING_LEARNERS = (
+    "lena-learner",
+    "kofi-learner",
+    "priya-learner",
+    "amara-learner",
+    "diego-learner",
+    "yuki-learner",
+)
 
 LESSONS = [
     ("Python refresher: types, functions, modules", ["Use type hints", "Structure a package"]),
@@ -104,9 +117,7 @@ async def load_demo(session: AsyncSession, today: date | None = None) -> DemoRes
         (current, "ivan-instructor", Role.INSTRUCTOR),
         (current, "maya-mentor", Role.MENTOR),
         (current, "tomas-mentor", Role.MENTOR),
-        (current, "lena-learner", Role.LEARNER),
-        (current, "kofi-learner", Role.LEARNER),
-        (current, "priya-learner", Role.LEARNER),
+        *((current, login, Role.LEARNER) for login in SPRING_LEARNERS),
         (upcoming, "ivan-instructor", Role.INSTRUCTOR),
         (pro, "ivan-instructor", Role.INSTRUCTOR),
         (pro, "maya-mentor", Role.MENTOR),
@@ -119,6 +130,9 @@ async def load_demo(session: AsyncSession, today: date | None = None) -> DemoRes
     for cohort in (current, upcoming, pro):
         session.add_all(_lessons_for(cohort))
     await session.flush()
+    now = datetime.now(UTC) if today == date.today() else datetime.combine(today, time(12), tzinfo=UTC)
+    spring = Spring(current, users["ivan-instructor"], [users[login] for login in SPRING_LEARNERS])
+    await load_demo_projects(session, spring, pro, [users["sam-learner"], users["noor-learner"]], now)
     admin = users["ada-admin"]
     as_admin = Actor(user_id=admin.id, login=admin.login, is_admin=True)
     _, token = await ApiTokenService(session=session).issue(as_admin, "demo admin", 30)

@@ -1,16 +1,22 @@
-"""People and cohorts for tests: user and token factories and the two-cohort ``World``."""
+"""People and cohorts for tests: user and token factories, the two-cohort ``World`` and the
+``ProjectWorld`` of projects, submissions and reviews built on it."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import ApiTokenService
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.projects.enums import LatePolicy
+from cohort.domain.projects.models import Extension, Project, RubricCriterion, Submission, SubmissionVersion
+from cohort.domain.reviews.models import AllocationRun, Review, ReviewExclusion, ReviewScore
 from cohort.domain.roles import Role
 from cohort.security.actor import Actor
 
@@ -116,3 +122,234 @@ async def build_world(db: AsyncSession) -> World:
         lesson_b=lesson_b,
         headers=headers,
     )
+
+
+@dataclass
+class ProjectWorld:
+    """Projects, submissions and reviews on top of a :class:`World` (all names are ``World`` callers
+    or the extra learners ``peer1``..``peer3`` of cohort A and ``peer_b`` of cohort B).
+
+    Cohort A:
+    - ``project``: opened 10 days ago, due 3 days ago (hard close), reviews due in 4 days, k=2,
+      anonymous, review to be graded; rubric ``criteria`` (10 points x weight 2, 5 points x 1).
+      Submitted (one on-time version each): learner, peer1, peer2, peer3. Reviews:
+      ``by_learner`` (learner -> peer1, pending), ``of_learner`` (peer1 -> learner, submitted),
+      ``of_learner_2`` (peer2 -> learner, submitted, flagged by the learner), ``peer3_of_peer2``
+      (pending), ``peer1_of_peer3`` (pending). So the learner's reviews are released (k are in),
+      and their grade is withheld until they finish ``by_learner``. Extensions for learner and
+      peer3; an exclusion (peer2, peer3); one allocation run.
+    - ``open_project``: opened yesterday, due in 3 days, accepting submissions, no submissions.
+    - ``later_project``: opens in 5 days (learners cannot see it yet), no submissions.
+
+    Cohort B: ``project_b`` with other_learner's submission ``sub_b``, reviewed by peer_b (``review_b``,
+    pending).
+    """
+
+    project: Project
+    open_project: Project
+    later_project: Project
+    project_b: Project
+    criteria: list[RubricCriterion]
+    peers: dict[str, User]
+    submissions: dict[str, Submission]
+    versions: dict[str, SubmissionVersion]
+    reviews: dict[str, Review]
+    extensions: dict[str, Extension]
+    exclusion: ReviewExclusion
+    allocation: AllocationRun
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def make_project(cohort: Cohort, title: str, opens_in_days: float, **settings: object) -> Project:
+    """A project of ``cohort`` opening ``opens_in_days`` from now (negative: in the past), due a week
+    after it opens, reviews due a week after that, unless ``settings`` say otherwise."""
+    now = datetime.now(UTC)
+    opens = now + timedelta(days=opens_in_days)
+    values: dict[str, object] = {
+        "cohort_id": cohort.id,
+        "title": title,
+        "opens_at": opens,
+        "due_at": opens + timedelta(days=7),
+        "review_due_at": opens + timedelta(days=14),
+        **settings,
+    }
+    return Project(**values)
+
+
+def rubric_for(project: Project, *maxima: tuple[int, float]) -> list[RubricCriterion]:
+    """Criteria ``(max_points, weight)`` in order."""
+    return [
+        RubricCriterion(
+            project_id=project.id, position=i, title=f"Criterion {i}", max_points=points, weight=weight
+        )
+        for i, (points, weight) in enumerate(maxima, start=1)
+    ]
+
+
+async def submit_version(
+    db: AsyncSession, project: Project, author: User, at: datetime, *, sha: str | None = None
+) -> tuple[Submission, SubmissionVersion]:
+    """A submission with one version submitted at ``at`` (flushed, not committed)."""
+    submission = Submission(project_id=project.id, author_id=author.id, version_count=1)
+    db.add(submission)
+    await db.flush()
+    version = SubmissionVersion(
+        submission_id=submission.id,
+        number=1,
+        repo_url=f"https://github.com/{author.login}/{project.id.hex[:8]}",
+        commit_sha=sha or hashlib.sha1(f"{submission.id}".encode()).hexdigest(),  # noqa: S324
+        submitted_at=at,
+    )
+    db.add(version)
+    await db.flush()
+    return submission, version
+
+
+async def build_project_world(db: AsyncSession, world: World) -> ProjectWorld:
+    """Create and commit the :class:`ProjectWorld` described above."""
+    now = datetime.now(UTC)
+    peers = {
+        name: await make_user(db, name.replace("_", "-")) for name in ("peer1", "peer2", "peer3", "peer_b")
+    }
+    db.add_all(
+        Membership(
+            cohort_id=(world.cohort_b if name == "peer_b" else world.cohort_a).id,
+            user_id=user.id,
+            role=Role.LEARNER,
+        )
+        for name, user in peers.items()
+    )
+    project = make_project(
+        world.cohort_a,
+        "Todo API",
+        -10,
+        due_at=now - timedelta(days=3),
+        review_due_at=now + timedelta(days=4),
+        reviews_per_submission=2,
+        rubric_locked_at=now - timedelta(days=2),
+    )
+    open_project = make_project(
+        world.cohort_a,
+        "Blog API",
+        -1,
+        due_at=now + timedelta(days=3),
+        late_policy=LatePolicy.ACCEPT_UNTIL_CUTOFF,
+        late_cutoff_at=now + timedelta(days=5),
+    )
+    later_project = make_project(world.cohort_a, "Capstone", 5)
+    project_b = make_project(world.cohort_b, "B project", -10, due_at=now - timedelta(days=3))
+    db.add_all([project, open_project, later_project, project_b])
+    await db.flush()
+    criteria = rubric_for(project, (10, 2.0), (5, 1.0))
+    db.add_all([*criteria, *rubric_for(open_project, (4, 1.0)), *rubric_for(later_project, (4, 1.0))])
+    db.add_all(rubric_for(project_b, (4, 1.0)))
+    authors = {"learner": world.users["learner"], **{n: peers[n] for n in ("peer1", "peer2", "peer3")}}
+    submissions: dict[str, Submission] = {}
+    versions: dict[str, SubmissionVersion] = {}
+    for name, author in authors.items():
+        submissions[name], versions[name] = await submit_version(db, project, author, now - timedelta(days=4))
+    submissions["b"], versions["b"] = await submit_version(
+        db, project_b, world.users["other_learner"], now - timedelta(days=4)
+    )
+    allocation = AllocationRun(
+        project_id=project.id, seed=1, k=2, added=5, released=0, submissions=4, reviewers=4, assignments=5,
+        min_load=1, max_load=2, repeats=0, complete_graph=True, shortfalls=[],
+    )  # fmt: skip
+    db.add(allocation)
+    await db.flush()
+
+    def review(submission: str, reviewer: User, ordinal: int, **fields: object) -> Review:
+        target = submissions[submission]
+        return Review(
+            project_id=target.project_id,
+            submission_id=target.id,
+            reviewer_id=reviewer.id,
+            ordinal=ordinal,
+            allocation_run_id=allocation.id if target.project_id == project.id else None,
+            **fields,
+        )
+
+    reviews = {
+        "by_learner": review("peer1", world.users["learner"], 1),
+        "of_learner": review(
+            "learner", peers["peer1"], 1, submitted_at=now - timedelta(days=1), overall_comment="Good"
+        ),
+        "of_learner_2": review(
+            "learner", peers["peer2"], 2, submitted_at=now - timedelta(hours=5), overall_comment="Fine",
+            flagged_at=now - timedelta(hours=1), flag_reason="Rude",
+        ),
+        "peer3_of_peer2": review("peer2", peers["peer3"], 1),
+        "peer1_of_peer3": review("peer3", peers["peer1"], 1),
+        "review_b": review("b", peers["peer_b"], 1),
+    }  # fmt: skip
+    db.add_all(reviews.values())
+    await db.flush()
+    db.add_all(
+        ReviewScore(
+            review_id=reviews[name].id, criterion_id=c.id, points=points, comment=f"{name} {c.position}"
+        )
+        for name, scores in (("of_learner", (8, 4)), ("of_learner_2", (6, 5)))
+        for c, points in zip(criteria, scores, strict=True)
+    )
+    extensions = {
+        name: Extension(
+            project_id=project.id, learner_id=user.id, due_at=now - timedelta(days=2), reason="ill"
+        )
+        for name, user in (("learner", world.users["learner"]), ("peer3", peers["peer3"]))
+    }
+    db.add_all(extensions.values())
+    first, second = sorted([peers["peer2"].id, peers["peer3"].id])
+    exclusion = ReviewExclusion(
+        project_id=project.id, first_user_id=first, second_user_id=second, reason="team"
+    )
+    db.add(exclusion)
+    await db.flush()
+    headers = {name: await bearer(db, user) for name, user in peers.items()}
+    await db.commit()
+    return ProjectWorld(
+        project=project,
+        open_project=open_project,
+        later_project=later_project,
+        project_b=project_b,
+        criteria=criteria,
+        peers=peers,
+        submissions=submissions,
+        versions=versions,
+        reviews=reviews,
+        extensions=extensions,
+        exclusion=exclusion,
+        allocation=allocation,
+        headers=headers,
+    )
+
+
+async def add_review(
+    db: AsyncSession,
+    submission: Submission,
+    reviewer: User,
+    criteria: list[RubricCriterion],
+    points: tuple[int, ...] | None = None,
+    *,
+    at: datetime | None = None,
+) -> Review:
+    """Assign ``reviewer`` to ``submission`` (next "Reviewer n") and, with ``points``, submit the review
+    (flushed, not committed)."""
+    ordinal = 1 + len(
+        (await db.scalars(select(Review.id).where(Review.submission_id == submission.id))).all()
+    )
+    review = Review(
+        project_id=submission.project_id,
+        submission_id=submission.id,
+        reviewer_id=reviewer.id,
+        ordinal=ordinal,
+        submitted_at=(at or datetime.now(UTC)) if points is not None else None,
+    )
+    db.add(review)
+    await db.flush()
+    if points is not None:
+        db.add_all(
+            ReviewScore(review_id=review.id, criterion_id=c.id, points=p)
+            for c, p in zip(criteria, points, strict=True)
+        )
+        await db.flush()
+    return review

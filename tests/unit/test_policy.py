@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from cohort.domain.roles import Role
 from cohort.errors import NotFound, PermissionDenied
 from cohort.security import policy
 from cohort.security.actor import Actor
+from tests.support.policy_table import Check, Row, check_decision, decision_params
 
 COHORT_A, COHORT_B = uuid.uuid4(), uuid.uuid4()
 PROGRAM_A, PROGRAM_B = uuid.uuid4(), uuid.uuid4()
@@ -34,7 +34,6 @@ ACTORS = {
 }
 NAMES = tuple(ACTORS)
 
-Check = Callable[[Actor], object]
 
 # Each row: a decision and what each caller (admin, instructor, mentor, learner, outsider) gets.
 # ``True``/``False`` for predicates; ``None`` (allowed), ``NotFound`` or ``PermissionDenied`` for
@@ -42,7 +41,7 @@ Check = Callable[[Actor], object]
 # fmt: off
 T, F, OK, NF, PD = True, False, None, NotFound, PermissionDenied
 A, B = COHORT_A, COHORT_B
-TABLE: list[tuple[str, Check, tuple[object, ...]]] = [
+TABLE: list[Row] = [
     # rule, decision, then (admin, instructor, mentor, learner, outsider)
     ("read cohort A",          lambda a: policy.can_read_cohort(a, A),                 (T, T, T, T, F)),
     ("read cohort B",          lambda a: policy.can_read_cohort(a, B),                 (T, F, F, F, F)),
@@ -64,21 +63,10 @@ TABLE: list[tuple[str, Check, tuple[object, ...]]] = [
 ]
 # fmt: on
 
-CASES = [
-    pytest.param(check, name, expected, id=f"{rule} / {name}")
-    for rule, check, row in TABLE
-    for name, expected in zip(NAMES, row, strict=True)
-]
 
-
-@pytest.mark.parametrize(("check", "caller", "expected"), CASES)
+@pytest.mark.parametrize(("check", "caller", "expected"), decision_params(TABLE, NAMES))
 def test_policy_table(check: Check, caller: str, expected: object) -> None:
-    actor = ACTORS[caller]
-    if isinstance(expected, type) and issubclass(expected, Exception):
-        with pytest.raises(expected):
-            check(actor)
-    else:
-        assert check(actor) == expected
+    check_decision(ACTORS, check, caller, expected)
 
 
 @pytest.mark.parametrize("caller", NAMES)

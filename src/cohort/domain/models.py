@@ -4,17 +4,33 @@ from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Progr
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.notifications.models import NotificationPreference, OutboxMessage
+from cohort.domain.projects.enums import GradeAggregation, LatePolicy, ReviewerPool
+from cohort.domain.projects.models import Extension, Project, RubricCriterion, Submission, SubmissionVersion
+from cohort.domain.reviews.models import AllocationRun, GradeOverride, Review, ReviewExclusion, ReviewScore
 from cohort.domain.roles import Role
 
 __all__ = [
+    "AllocationRun",
     "ApiToken",
     "Cohort",
     "CohortStatus",
+    "Extension",
+    "GradeAggregation",
+    "GradeOverride",
+    "LatePolicy",
     "Lesson",
     "Membership",
     "NotificationPreference",
     "OutboxMessage",
     "Program",
+    "Project",
+    "Review",
+    "ReviewExclusion",
+    "ReviewScore",
+    "ReviewerPool",
     "Role",
+    "RubricCriterion",
+    "Submission",
+    "SubmissionVersion",
     "User",
 ]

@@ -7,6 +7,9 @@ from uuid import UUID
 
 from cohort.domain.roles import Role
 
+SYSTEM_USER_ID = UUID(int=0)
+"""Not a row in ``users``: the id background jobs act under (never stored as a foreign key)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -20,3 +23,23 @@ class Actor:
 
     def role_in(self, cohort_id: UUID) -> Role | None:
         return self.roles.get(cohort_id)
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id == SYSTEM_USER_ID
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The actor for scheduled work (deadline tracking, allocation when a review window opens).
+
+        Jobs run without a request, yet services take an ``Actor`` first so that one set of rules
+        serves every caller. The system actor holds admin rights, so it passes every check an admin
+        passes; personal acts (submitting work, writing a review, rating one) stay refused, because
+        it is nobody. Services record ``None`` instead of its id wherever they note who acted, since
+        it is not a user. Never hand it to code that serves a request.
+        """
+        return cls(user_id=SYSTEM_USER_ID, login="system", is_admin=True)
+
+
+SYSTEM_ACTOR = Actor.system()
+"""The one system actor; see :meth:`Actor.system`."""

@@ -71,6 +71,8 @@ def documented_errors(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 READ_ERRORS = documented_errors(401, 404)
+GUARDED_READ_ERRORS = documented_errors(401, 403, 404)
+"""Reads that members of the cohort may be refused (a learner asking for staff views)."""
 WRITE_ERRORS = documented_errors(401, 403, 404, 409, 422)
 DELETE_ERRORS = documented_errors(401, 403, 404, 409)
 

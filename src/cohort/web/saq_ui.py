@@ -36,6 +36,9 @@ def saq_ui_handler(database: SQLAlchemyAsyncConfig) -> ASGIRouteHandler:
 
     @asgi(SAQ_UI_PATH, is_mount=True, guards=[admins_only], copy_scope=True, include_in_schema=False)
     async def saq_ui(scope: Scope, receive: Receive, send: Send) -> None:
+        # Litestar hands a mount the path below its prefix with a trailing slash ("/api/queues/");
+        # SAQ's routes are declared without one.
+        scope["path"] = scope["path"].rstrip("/") or "/"
         await scope["app"].state[_APP_STATE_KEY](scope, receive, send)
 
     return saq_ui

@@ -6,10 +6,10 @@ import enum
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cohort.db import Base
+from cohort.db import Base, string_enum
 from cohort.domain.identity.models import User
 from cohort.domain.roles import Role
 
@@ -19,10 +19,6 @@ class CohortStatus(enum.StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     ARCHIVED = "archived"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class Program(Base):
@@ -51,7 +47,7 @@ class Cohort(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     status: Mapped[CohortStatus] = mapped_column(
-        _enum(CohortStatus, "cohort_status"), default=CohortStatus.PLANNED
+        string_enum(CohortStatus, "cohort_status"), default=CohortStatus.PLANNED
     )
 
     program: Mapped[Program] = relationship(lazy="raise")
@@ -65,7 +61,7 @@ class Membership(Base):
 
     cohort_id: Mapped[UUID] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "membership_role"))
+    role: Mapped[Role] = mapped_column(string_enum(Role, "membership_role"))
 
     user: Mapped[User] = relationship(lazy="raise")
     cohort: Mapped[Cohort] = relationship(lazy="raise")

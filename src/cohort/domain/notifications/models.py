@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cohort.db import Base
+from cohort.db import Base, string_enum
 
 
 class NotificationKind(enum.StrEnum):
@@ -38,10 +38,6 @@ class OutboxState(enum.StrEnum):
     SKIPPED = "skipped"  # a digest with nothing to say: recorded so the next scan does not build it again
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-
-
 class OutboxMessage(Base):
     """One email, from the moment it is decided until it is sent (or refused).
 
@@ -64,13 +60,13 @@ class OutboxMessage(Base):
 
     idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind"))
+    kind: Mapped[NotificationKind] = mapped_column(string_enum(NotificationKind, "notification_kind"))
     to_email: Mapped[str] = mapped_column(String(320))
     to_name: Mapped[str | None] = mapped_column(String(255), default=None)
     subject: Mapped[str] = mapped_column(String(500))
     context: Mapped[str] = mapped_column(Text)
     state: Mapped[OutboxState] = mapped_column(
-        _enum(OutboxState, "outbox_state"), default=OutboxState.PENDING
+        string_enum(OutboxState, "outbox_state"), default=OutboxState.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -86,5 +82,5 @@ class NotificationPreference(Base):
     __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_notification_preferences_user_kind"),)
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind"))
-    frequency: Mapped[Frequency] = mapped_column(_enum(Frequency, "notification_frequency"))
+    kind: Mapped[NotificationKind] = mapped_column(string_enum(NotificationKind, "notification_kind"))
+    frequency: Mapped[Frequency] = mapped_column(string_enum(Frequency, "notification_frequency"))

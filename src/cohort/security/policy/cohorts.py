@@ -1,7 +1,7 @@
-"""The authorization policy: the one place that decides who may read or change what.
+"""Who may read or change cohorts, their members, programs and lessons.
 
 Rules
-- Admins may do anything.
+- Admins may do anything (except personal acts, see :mod:`cohort.security.policy`).
 - Cohort content is visible only to members of that cohort. Anything of a cohort the
   caller cannot see is reported as *not found* (never *forbidden*), so ids of other
   cohorts leak nothing (OWASP API1, BOLA).
@@ -46,8 +46,13 @@ def can_manage_cohort(actor: Actor, cohort_id: UUID) -> bool:
     return actor.is_admin or actor.role_in(cohort_id) is Role.INSTRUCTOR
 
 
-def sees_unreleased_lessons(actor: Actor, cohort_id: UUID) -> bool:
+def is_staff(actor: Actor, cohort_id: UUID) -> bool:
+    """Admins, and the cohort's mentors and instructors: they read everything in it."""
     return actor.is_admin or actor.role_in(cohort_id) in STAFF_ROLES
+
+
+def sees_unreleased_lessons(actor: Actor, cohort_id: UUID) -> bool:
+    return is_staff(actor, cohort_id)
 
 
 def can_read_lesson(actor: Actor, cohort_id: UUID, release_at: datetime, now: datetime) -> bool:

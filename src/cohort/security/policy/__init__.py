@@ -1,0 +1,95 @@
+"""The authorization policy: the one place that decides who may read or change what.
+
+Split by area behind this one import (``from cohort.security import policy``); each module states
+its rules in its docstring. Rules shared by all of them:
+
+- Admins may do anything an instructor of any cohort may do.
+- Anything of a cohort the caller cannot see is *not found* (never *forbidden*), so ids of other
+  cohorts leak nothing (OWASP API1, BOLA). *Forbidden* means "you can see it, but not do that".
+- Personal acts belong to one person: only a learner submits their own work, writes the reviews
+  assigned to them and rates the reviews they received. Not even an admin (or the system actor
+  jobs use) does these for someone else, because the result would be attributed to that person.
+
+The functions take plain facts (ids, times, counts) rather than ORM rows, so the table of
+decisions is unit-tested without a database (``tests/unit/test_policy*.py``).
+"""
+
+from cohort.security.policy.cohorts import (
+    STAFF_ROLES,
+    can_manage_cohort,
+    can_read_cohort,
+    can_read_lesson,
+    is_staff,
+    require_admin,
+    require_manage_cohort,
+    require_read_cohort,
+    require_read_lesson,
+    require_read_program,
+    sees_unreleased_lessons,
+    visible_cohort_ids,
+    visible_program_ids,
+)
+from cohort.security.policy.projects import (
+    can_read_project,
+    can_read_submission,
+    require_manage_project,
+    require_read_extensions_of,
+    require_read_project,
+    require_read_submission,
+    require_read_versions,
+    require_submit,
+    sees_all_submissions,
+)
+from cohort.security.policy.reviews import (
+    GradeAccess,
+    grade_access,
+    require_manage_reviews,
+    require_rate_review,
+    require_read_accuracy,
+    require_read_progress,
+    require_read_received_reviews,
+    require_read_review,
+    require_staff_view,
+    require_unflag_review,
+    require_write_review,
+    sees_reviewer_identity,
+    sees_whole_gradebook,
+)
+
+__all__ = [
+    "STAFF_ROLES",
+    "GradeAccess",
+    "can_manage_cohort",
+    "can_read_cohort",
+    "can_read_lesson",
+    "can_read_project",
+    "can_read_submission",
+    "grade_access",
+    "is_staff",
+    "require_admin",
+    "require_manage_cohort",
+    "require_manage_project",
+    "require_manage_reviews",
+    "require_rate_review",
+    "require_read_accuracy",
+    "require_read_cohort",
+    "require_read_extensions_of",
+    "require_read_lesson",
+    "require_read_program",
+    "require_read_progress",
+    "require_read_project",
+    "require_read_received_reviews",
+    "require_read_review",
+    "require_read_submission",
+    "require_read_versions",
+    "require_staff_view",
+    "require_submit",
+    "require_unflag_review",
+    "require_write_review",
+    "sees_all_submissions",
+    "sees_reviewer_identity",
+    "sees_unreleased_lessons",
+    "sees_whole_gradebook",
+    "visible_cohort_ids",
+    "visible_program_ids",
+]

@@ -9,26 +9,31 @@ from cohort.config import Settings
 from cohort.db import build_alchemy_config
 from cohort.domain.common import utcnow
 from cohort.domain.identity.jobs import purge_stale_tokens
-from cohort.domain.notifications.jobs import deliver_outbox, queue_digests
+from cohort.domain.notifications.jobs import deliver_outbox, queue_digests, queue_reminders, track_deadlines
 from cohort.job_context import JobContext, build_queue, job_policy, named
 from cohort.logging import configure_logging
 
 PURGE_STALE_TOKENS = named("identity.purge_stale_tokens", purge_stale_tokens)
 QUEUE_DIGESTS = named("notifications.queue_digests", queue_digests)
 DELIVER_OUTBOX = named("notifications.deliver_outbox", deliver_outbox)
-JOBS = (PURGE_STALE_TOKENS, QUEUE_DIGESTS, DELIVER_OUTBOX)
+QUEUE_REMINDERS = named("notifications.queue_reminders", queue_reminders)
+TRACK_DEADLINES = named("notifications.track_deadlines", track_deadlines)
+JOBS = (PURGE_STALE_TOKENS, TRACK_DEADLINES, QUEUE_REMINDERS, QUEUE_DIGESTS, DELIVER_OUTBOX)
 """Every job the worker runs, each under its dotted name."""
 
 SCHEDULE = (
     CronJob(PURGE_STALE_TOKENS, cron="17 3 * * *"),
+    CronJob(TRACK_DEADLINES, cron="* * * * *"),
+    CronJob(QUEUE_REMINDERS, cron="* * * * *"),
     CronJob(QUEUE_DIGESTS, cron="*/5 * * * *"),
     CronJob(DELIVER_OUTBOX, cron="* * * * *"),
 )
 """Periodic jobs (UTC). Each scans database state, so a missed run is caught up by the next.
 
-Digests are due at a local time in each recipient's zone, so their scan runs every few minutes and
-decides per zone; delivery runs every minute as a safety net behind the prompt it gets whenever
-messages are queued (a lost prompt, or a message waiting out its retry backoff, waits at most a minute).
+Deadlines and reminders are scanned every minute (a reminder is at most a minute late). Digests are
+due at a local time in each recipient's zone, so their scan runs every five minutes and decides per
+zone. Delivery runs every minute as a safety net behind the prompt it gets whenever messages are
+queued (a lost prompt, or a message waiting out its retry backoff, waits at most a minute).
 """
 
 

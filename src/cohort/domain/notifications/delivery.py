@@ -30,7 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.config import Settings
 from cohort.domain.notifications.models import Frequency, NotificationKind, OutboxMessage
-from cohort.domain.notifications.preferences import default_frequency, sends_separately
+from cohort.domain.notifications.preferences import REMINDER_KINDS, default_frequency, sends_separately
+from cohort.domain.notifications.reminders import still_owed
 from cohort.domain.notifications.services import OutboxService
 from cohort.job_context import Clock
 from cohort.mail import (
@@ -133,6 +134,12 @@ class OutboxDelivery:
             chosen = claimed.chosen or default_frequency(kind, Frequency(settings.digest_default_frequency))
             if not sends_separately(kind, chosen):
                 await outbox.record_cancelled(row, f"the recipient chose {chosen} for {kind}")
+                self.report.cancelled += 1
+                return True
+            if kind in REMINDER_KINDS and not await still_owed(session, row, now):
+                await outbox.record_cancelled(
+                    row, "no longer owed: handed in, moved by an extension, or past due"
+                )
                 self.report.cancelled += 1
                 return True
             try:

@@ -73,6 +73,12 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     message_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    # What a reminder is about, so delivery can check it is still owed (submitted since? extended?).
+    cohort_id: Mapped[UUID | None] = mapped_column(default=None)
+    object_id: Mapped[UUID | None] = mapped_column(default=None)
+    """The project (submission reminders) or the review assignment (review reminders)."""
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """The deadline the reminder announced."""
 
 
 class NotificationPreference(Base):

@@ -42,6 +42,15 @@ def kick_delivery(session: AsyncSession) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class Deadline:
+    """What a reminder is about: a project (for its learner) or a review assignment, and when it is due."""
+
+    cohort_id: UUID
+    object_id: UUID
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class NewMessage:
     """An email decided by a scan: who gets it, what it is about, and everything needed to render it."""
 
@@ -51,6 +60,7 @@ class NewMessage:
     to_name: str | None
     context: EmailContext
     skipped: bool = False  # a digest with nothing to say: recorded, never sent
+    about: Deadline | None = None  # reminders: the deadline they announce
 
     @property
     def kind(self) -> NotificationKind:
@@ -102,6 +112,9 @@ class OutboxService(Service[OutboxMessage]):
                         "state": OutboxState.SKIPPED if m.skipped else OutboxState.PENDING,
                         "attempts": 0,
                         "next_attempt_at": now,
+                        "cohort_id": m.about.cohort_id if m.about else None,
+                        "object_id": m.about.object_id if m.about else None,
+                        "due_at": m.about.due_at if m.about else None,
                     }
                     for m in messages
                 ]

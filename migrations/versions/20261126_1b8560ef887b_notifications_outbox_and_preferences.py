@@ -1,8 +1,8 @@
 """notifications outbox and preferences
 
-Revision ID: d65587c67226
+Revision ID: 1b8560ef887b
 Revises: d6b0b1aa41c5
-Create Date: 2026-11-26 04:46:07.901816+00:00
+Create Date: 2026-11-26 05:38:47.282777+00:00
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "d65587c67226"
+revision: str = "1b8560ef887b"
 down_revision: str | None = "d6b0b1aa41c5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -107,6 +107,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_id", sa.String(length=200), nullable=True),
+        sa.Column("cohort_id", advanced_alchemy.types.guid.GUID(length=16), nullable=True),
+        sa.Column("object_id", advanced_alchemy.types.guid.GUID(length=16), nullable=True),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
         sa.Column("created_at", advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
         sa.Column("updated_at", advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),

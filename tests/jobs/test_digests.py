@@ -17,10 +17,12 @@ from cohort.domain.notifications.models import (
     NotificationPreference,
     OutboxState,
 )
+from cohort.domain.projects.models import Project
+from cohort.domain.reviews.models import Review
 from cohort.mail import message_id_for
 from tests.support.notifications import FakeClock, add_member, job_context, outbox_rows, parts, smtp_settings
 from tests.support.smtp import SmtpServer
-from tests.support.world import World
+from tests.support.world import World, submit_version
 
 
 def utc(*args: int) -> datetime:
@@ -203,3 +205,65 @@ async def test_learners_of_inactive_cohorts_and_without_an_address_get_no_digest
     await add_lesson(db, world, 10, "Testing", utc(2026, 3, 26, 9, 0))
     ctx = job_context(settings, engine, FakeClock(utc(2026, 3, 30, 8, 0)), queue)
     assert await queue_digests(ctx) == {"queued": 0, "nothing_to_say": 0}
+
+
+async def test_digest_lists_projects_due_reviews_to_do_and_released_feedback(
+    settings: Settings,
+    engine: AsyncEngine,
+    db: AsyncSession,
+    world: World,
+    queue: Queue,
+    smtp: SmtpServer,
+) -> None:
+    """Monday 30 March 08:00 in Berlin: the week just ended and the week ahead, as the learner sees them."""
+    lena = await add_member(db, world.cohort_a, "lena", time_zone="Europe/Berlin")
+    peer = await add_member(db, world.cohort_a, "priya", time_zone="Asia/Kolkata")
+    slot = utc(2026, 3, 30, 6, 0)
+    done = Project(
+        cohort_id=world.cohort_a.id,
+        title="Library catalogue CLI",
+        opens_at=slot - timedelta(days=14),
+        due_at=slot - timedelta(days=3),
+        review_due_at=slot + timedelta(days=2),
+        reviews_per_submission=1,
+        anonymous_reviews=False,
+    )
+    ahead = Project(
+        cohort_id=world.cohort_a.id,
+        title="URL shortener API",
+        opens_at=slot - timedelta(days=5),
+        due_at=slot + timedelta(days=4),
+        review_due_at=slot + timedelta(days=9),
+    )
+    db.add_all([done, ahead])
+    await db.flush()
+    mine, _ = await submit_version(db, done, lena, slot - timedelta(days=4))
+    theirs, _ = await submit_version(db, done, peer, slot - timedelta(days=4))
+    db.add_all(
+        [
+            Review(project_id=done.id, submission_id=mine.id, reviewer_id=peer.id, ordinal=1,
+                   submitted_at=slot - timedelta(days=2)),
+            Review(project_id=done.id, submission_id=theirs.id, reviewer_id=lena.id, ordinal=1),
+        ]
+    )  # fmt: skip
+    await db.commit()
+    ctx = job_context(smtp_settings(settings, smtp), engine, FakeClock(slot), queue)
+
+    assert (await queue_digests(ctx))["queued"] == 2
+    await deliver_outbox(ctx)
+    (message,) = [m for m in smtp.messages if m["To"].addresses[0].addr_spec == "lena@example.org"]
+    assert (
+        message["Subject"].strip()
+        == "Cohort A, week of 30 March: 1 project due, 1 review to do, new feedback"
+    )
+    text, html = parts(message)
+    cohort = world.cohort_a.id
+    assert "- URL shortener API: due Friday 3 April 2026, 08:00 (Europe/Berlin)" in text
+    assert "- Library catalogue CLI: submitted, was due Friday 27 March 2026, 07:00 (Europe/Berlin)" in text
+    assert "- Review Library catalogue CLI: due Wednesday 1 April 2026, 08:00 (Europe/Berlin)" in text
+    assert "- Library catalogue CLI, reviewed by Priya Tester" in text
+    assert f"http://testserver.local/cohorts/{cohort}/projects/{ahead.id}" in text
+    assert f"http://testserver.local/cohorts/{cohort}/projects/{done.id}/feedback" in text
+    for fact in ("URL shortener API", "Library catalogue CLI", "Priya Tester", "3 April 2026, 08:00"):
+        assert fact in html
+    assert f'href="http://testserver.local/cohorts/{cohort}/projects/{ahead.id}"' in html

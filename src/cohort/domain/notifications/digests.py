@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cohort.config import Settings
 from cohort.domain.cohorts.models import Membership
 from cohort.domain.cohorts.services import MembershipService
-from cohort.domain.lessons.models import Lesson
 from cohort.domain.lessons.services import LessonService
 from cohort.domain.notifications import links
+from cohort.domain.notifications.digest_sections import LessonFacts, ProjectFacts
 from cohort.domain.notifications.models import Frequency, NotificationKind
 from cohort.domain.notifications.preferences import default_frequency, digest_schedule
 from cohort.domain.notifications.schedule import DigestSlot, latest_slot, parse_local_time
@@ -82,29 +82,19 @@ def display_name(name: str | None, login: str) -> str:
     return name.split()[0] if name and name.strip() else login
 
 
-class LessonFacts:
-    """Released and upcoming lessons per cohort and window, each looked up once per scan."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[UUID, datetime, datetime], Sequence[Lesson]] = {}
-
-    async def between(
-        self, lessons: LessonService, cohort_id: UUID, start: datetime, end: datetime
-    ) -> Sequence[Lesson]:
-        key = (cohort_id, start, end)
-        if key not in self._cache:
-            self._cache[key] = await lessons.releasing_between([cohort_id], start, end)
-        return self._cache[key]
-
-
 async def build_learner_digest(
-    session: AsyncSession, facts: LessonFacts, membership: Membership, slot: DigestSlot
+    session: AsyncSession,
+    facts: LessonFacts,
+    projects: ProjectFacts,
+    membership: Membership,
+    slot: DigestSlot,
 ) -> LearnerDigest:
     """The digest of one learner in one cohort for the period ending at ``slot``."""
     lessons = LessonService(session=session)
     user, cohort = membership.user, membership.cohort
     released = await facts.between(lessons, cohort.id, slot.covers_from, slot.starts)
     upcoming = await facts.between(lessons, cohort.id, slot.starts, slot.next_starts)
+    work = projects.sections(user, cohort.id, slot)
     return LearnerDigest(
         recipient_name=display_name(user.name, user.login),
         cohort_name=cohort.name,
@@ -119,6 +109,9 @@ async def build_learner_digest(
             )
             for lesson in upcoming
         ),
+        projects_due=tuple(work.projects_due),
+        reviews_to_do=tuple(work.reviews_to_do),
+        feedback_received=tuple(work.feedback_received),
     )
 
 
@@ -169,11 +162,12 @@ async def _queue_page(
     outbox = OutboxService(session=session)
     existing = await outbox.existing_keys([key for _, _, key in due])
     report.already_decided = len(existing)
+    todo = [(membership, slot, key) for membership, slot, key in due if key not in existing]
+    projects = ProjectFacts(session, now)
+    await projects.load({membership.cohort_id for membership, _, _ in todo})
     messages = []
-    for membership, slot, key in due:
-        if key in existing:
-            continue
-        digest = await build_learner_digest(session, facts, membership, slot)
+    for membership, slot, key in todo:
+        digest = await build_learner_digest(session, facts, projects, membership, slot)
         assert membership.user.email is not None  # recipients() only returns people with an address
         messages.append(
             NewMessage(

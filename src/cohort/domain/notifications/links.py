@@ -16,5 +16,13 @@ def lesson(cohort_id: UUID, lesson_id: UUID) -> str:
     return f"/cohorts/{cohort_id}/lessons/{lesson_id}"
 
 
-def notification_settings() -> str:
-    return "/settings/notifications"
+def project(cohort_id: UUID, project_id: UUID) -> str:
+    return f"/cohorts/{cohort_id}/projects/{project_id}"
+
+
+def feedback(cohort_id: UUID, project_id: UUID) -> str:
+    return f"{project(cohort_id, project_id)}/feedback"
+
+
+def review(cohort_id: UUID, review_id: UUID) -> str:
+    return f"/cohorts/{cohort_id}/reviews/{review_id}"

@@ -29,6 +29,7 @@ from cohort.domain.cohorts.models import Cohort, CohortStatus
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import UserService
+from cohort.domain.notifications import links
 from cohort.domain.notifications.digests import display_name
 from cohort.domain.notifications.models import Frequency, NotificationKind, OutboxMessage
 from cohort.domain.notifications.preferences import sends_separately
@@ -183,7 +184,7 @@ class ReminderBuilder:
         name = display_name(user.name, user.login)
         due_local = local_time_label(candidate.due_at, user.time_zone)
         left = hours_left(self.now, candidate.due_at)
-        project_url = f"/cohorts/{self.cohort.id}/projects/{project.id}"
+        project_url = links.project(self.cohort.id, project.id)
         if candidate.kind is NotificationKind.SUBMISSION_REMINDER:
             return SubmissionReminder(
                 recipient_name=name,
@@ -203,7 +204,7 @@ class ReminderBuilder:
             due_at_local=due_local,
             hours_left=left,
             author_name=None if project.anonymous_reviews or author is None else author.name or author.login,
-            review_url=f"/cohorts/{self.cohort.id}/reviews/{candidate.object_id}",
+            review_url=links.review(self.cohort.id, candidate.object_id),
             rubric_url=f"{project_url}/rubric",
         )
 

@@ -10,6 +10,7 @@ from cohort.db import build_alchemy_config
 from cohort.domain.common import utcnow
 from cohort.domain.identity.jobs import purge_stale_tokens
 from cohort.domain.notifications.jobs import deliver_outbox, queue_digests, queue_reminders, track_deadlines
+from cohort.domain.notifications.services import DELIVERY_HEARTBEAT
 from cohort.job_context import JobContext, build_queue, job_policy, named
 from cohort.logging import configure_logging
 
@@ -26,7 +27,7 @@ SCHEDULE = (
     CronJob(TRACK_DEADLINES, cron="* * * * *"),
     CronJob(QUEUE_REMINDERS, cron="* * * * *"),
     CronJob(QUEUE_DIGESTS, cron="*/5 * * * *"),
-    CronJob(DELIVER_OUTBOX, cron="* * * * *"),
+    CronJob(DELIVER_OUTBOX, cron="* * * * *", heartbeat=DELIVERY_HEARTBEAT),
 )
 """Periodic jobs (UTC). Each scans database state, so a missed run is caught up by the next.
 

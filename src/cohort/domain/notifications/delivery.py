@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -47,6 +47,8 @@ from cohort.mail import (
 )
 
 log = structlog.get_logger("cohort.notifications.delivery")
+
+PULSE_SECONDS = 10.0
 
 
 def retry_delay(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:
@@ -100,7 +102,10 @@ class OutboxDelivery:
     clock: Clock
     concurrency: int = 4
     budget_seconds: float = 240.0
+    pulse: Callable[[], Awaitable[None]] | None = None
+    """Called at most every ``PULSE_SECONDS`` while sending: the job's heartbeat (see ``jobs.py``)."""
     report: DeliveryReport = field(default_factory=DeliveryReport)
+    _last_pulse: float = 0.0
 
     async def run(self) -> DeliveryReport:
         deadline = time.monotonic() + self.budget_seconds
@@ -119,6 +124,9 @@ class OutboxDelivery:
         while not self.report.server_unreachable and time.monotonic() < deadline:
             if not await self._send_one():
                 return
+            if self.pulse is not None and time.monotonic() - self._last_pulse >= PULSE_SECONDS:
+                self._last_pulse = time.monotonic()
+                await self.pulse()
 
     async def _send_one(self) -> bool:
         """Claim, send and record one message; ``False`` when nothing is due."""

@@ -16,7 +16,7 @@ from cohort.domain.cohorts.services import CohortService
 from cohort.domain.notifications.delivery import Mailer, OutboxDelivery
 from cohort.domain.notifications.digests import queue_learner_digests
 from cohort.domain.notifications.reminders import queue_reminders as decide_reminders
-from cohort.domain.notifications.services import DELIVER_JOB, DELIVER_JOB_KEY
+from cohort.domain.notifications.services import DELIVER_JOB, DELIVER_OPTIONS
 from cohort.domain.reviews.allocations import AllocationService
 from cohort.domain.reviews.progress import ProgressFilter, ProgressService, ProgressState
 from cohort.job_context import JobContext
@@ -31,7 +31,7 @@ def _queue(ctx: JobContext) -> Queue:
 
 async def _kick_delivery(ctx: JobContext) -> None:
     """Start delivery now rather than at the next minute (the scans' rows are already committed)."""
-    await _queue(ctx).enqueue(DELIVER_JOB, key=DELIVER_JOB_KEY)
+    await _queue(ctx).enqueue(DELIVER_JOB, **DELIVER_OPTIONS)
 
 
 async def queue_digests(ctx: JobContext) -> dict[str, int]:
@@ -87,12 +87,14 @@ async def track_deadlines(ctx: JobContext) -> dict[str, int]:
 async def deliver_outbox(ctx: JobContext) -> dict[str, Any]:
     """Send every due outbox message; stops early (and leaves the rest due) if the mail server is down."""
     settings = ctx["settings"]
+    job = ctx.get("job")
     delivery = OutboxDelivery(
         sessions=ctx["db"],
         mailer=Mailer(settings),
         clock=ctx["clock"],
         concurrency=settings.outbox_send_concurrency,
         budget_seconds=settings.job_timeout_seconds * 0.8,
+        pulse=job.update if job is not None else None,
     )
     report = await delivery.run()
     return {

@@ -34,11 +34,18 @@ DELIVER_JOB = "notifications.deliver_outbox"
 """The job that sends due outbox messages; enqueued (after commit) whenever messages become due."""
 DELIVER_JOB_KEY = "notifications.deliver_outbox"
 """One queued delivery run at a time: a run drains everything due, so more would only compete."""
+DELIVERY_HEARTBEAT = 60
+"""Seconds a delivery run may go without touching its job before SAQ's sweeper retries it (it touches
+it every few seconds while it sends), so a run lost with its worker does not block the key for long."""
+DELIVER_OPTIONS = {"key": DELIVER_JOB_KEY, "heartbeat": DELIVERY_HEARTBEAT}
+"""How delivery is enqueued when messages become due (by a request or a scan)."""
 
 
 def kick_delivery(session: AsyncSession) -> None:
     """Ask for a delivery run once the caller's transaction has committed."""
-    enqueue_after_commit(session, DELIVER_JOB, options={"key": DELIVER_JOB_KEY})
+    enqueue_after_commit(
+        session, DELIVER_JOB, options={"key": DELIVER_JOB_KEY, "heartbeat": DELIVERY_HEARTBEAT}
+    )
 
 
 @dataclass(frozen=True, slots=True)

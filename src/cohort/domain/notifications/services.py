@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -98,38 +98,38 @@ class OutboxService(Service[OutboxMessage]):
         return set(rows)
 
     async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> int:
-        """Record decided messages in one statement; a key seen before is left as it is.
+        """Record decided messages (batched inserts); a key seen before is left as it is.
 
         Returns how many rows were new. Pending ones become due at ``now``.
         """
         if not messages:
             return 0
+        rows = [
+            {
+                "idempotency_key": m.idempotency_key,
+                "user_id": m.user_id,
+                "kind": m.kind,
+                "to_email": m.to_email,
+                "to_name": m.to_name,
+                "subject": m.context.subject[:500],
+                "context": msgspec.json.encode(m.context).decode(),
+                "state": OutboxState.SKIPPED if m.skipped else OutboxState.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "cohort_id": m.about.cohort_id if m.about else None,
+                "object_id": m.about.object_id if m.about else None,
+                "due_at": m.about.due_at if m.about else None,
+            }
+            for m in messages
+        ]
+        # One cached statement sent as batched multi-row inserts (SQLAlchemy's "insertmanyvalues"):
+        # compiling a fresh 500-row VALUES clause per page would cost more than the insert itself.
         statement = (
             insert(OutboxMessage)
-            .values(
-                [
-                    {
-                        "idempotency_key": m.idempotency_key,
-                        "user_id": m.user_id,
-                        "kind": m.kind,
-                        "to_email": m.to_email,
-                        "to_name": m.to_name,
-                        "subject": m.context.subject[:500],
-                        "context": msgspec.json.encode(m.context).decode(),
-                        "state": OutboxState.SKIPPED if m.skipped else OutboxState.PENDING,
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "cohort_id": m.about.cohort_id if m.about else None,
-                        "object_id": m.about.object_id if m.about else None,
-                        "due_at": m.about.due_at if m.about else None,
-                    }
-                    for m in messages
-                ]
-            )
             .on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
             .returning(OutboxMessage.id)
         )
-        inserted = (await self.session.scalars(statement)).all()
+        inserted = (await self.session.scalars(statement, rows)).all()
         return len(inserted)
 
     async def claim_next(self, now: datetime) -> Claimed | None:
@@ -139,21 +139,21 @@ class OutboxService(Service[OutboxMessage]):
         outcome; if the process dies first, PostgreSQL releases the lock and the message is due again.
         """
         statement = (
-            select(OutboxMessage, NotificationPreference.frequency)
-            .outerjoin(
-                NotificationPreference,
-                and_(
-                    NotificationPreference.user_id == OutboxMessage.user_id,
-                    NotificationPreference.kind == OutboxMessage.kind,
-                ),
-            )
+            select(OutboxMessage)
             .where(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.next_attempt_at)
             .limit(1)
-            .with_for_update(of=OutboxMessage, skip_locked=True)
+            .with_for_update(skip_locked=True)
         )
-        row = (await self.session.execute(statement)).one_or_none()
-        return None if row is None else Claimed(message=row[0], chosen=row[1])
+        message = await self.session.scalar(statement)
+        if message is None:
+            return None
+        chosen = await self.session.scalar(
+            select(NotificationPreference.frequency).where(
+                NotificationPreference.user_id == message.user_id, NotificationPreference.kind == message.kind
+            )
+        )
+        return Claimed(message=message, chosen=chosen)
 
     async def record_sent(self, message: OutboxMessage, now: datetime, message_id: str) -> None:
         message.state = OutboxState.SENT

@@ -106,8 +106,12 @@ async def defer_then_fail(db_session: NamedDependency[AsyncSession]) -> None:
 
 
 @pytest.fixture
-async def request_app(settings: Settings) -> AsyncIterator[tuple[Client, Queue]]:
-    """A bare app with the production commit-then-enqueue hook, on a private queue."""
+async def request_app(settings: Settings, app: Litestar) -> AsyncIterator[tuple[Client, Queue]]:
+    """A bare app with the production commit-then-enqueue hook, on a private queue.
+
+    Depends on the suite's ``app`` so that one is configured first: advanced-alchemy renames the
+    state keys of every later config, and the suite's app should keep the usual ones.
+    """
     settings = dataclasses.replace(settings, queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}")
     open_queue, close_queue = queue_lifespan(settings)
     app = Litestar(

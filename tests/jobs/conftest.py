@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 from saq import Queue
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cohort.config import Settings
-from tests.support.notifications import FakeClock
+from cohort.job_context import JobContext
+from tests.support.notifications import FakeClock, MailContext, job_context, smtp_settings
 from tests.support.smtp import SmtpServer
 
 
@@ -32,3 +34,18 @@ async def queue(settings: Settings) -> AsyncIterator[Queue]:
     await q.connect()
     yield q
     await q.disconnect()
+
+
+@pytest.fixture
+def mail_ctx(
+    settings: Settings, engine: AsyncEngine, clock: FakeClock, queue: Queue, smtp: SmtpServer
+) -> MailContext:
+    """``mail_ctx(**settings_overrides)``: a job context sending through the test's SMTP server (or
+    ``server=``), with the test's clock and queue; ``base=`` replaces the suite's settings."""
+
+    def make(
+        server: SmtpServer | None = None, base: Settings | None = None, **overrides: object
+    ) -> JobContext:
+        return job_context(smtp_settings(base or settings, server or smtp, **overrides), engine, clock, queue)
+
+    return make

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from saq import Queue
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.config import Settings
 from cohort.domain.notifications.jobs import deliver_outbox
@@ -19,24 +18,23 @@ from cohort.domain.notifications.models import (
 from cohort.mail import SubmissionReminder, message_id_for
 from tests.support.notifications import (
     FakeClock,
+    MailContext,
     add_member,
-    job_context,
     message_ids,
     outbox_rows,
     queue_demo_messages,
-    smtp_settings,
 )
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
 
 
 async def test_smtp_down_messages_wait_with_backoff_then_go_out_once(
-    settings: Settings, engine: AsyncEngine, db: AsyncSession, world: World, queue: Queue, clock: FakeClock
+    settings: Settings, db: AsyncSession, world: World, clock: FakeClock, mail_ctx: MailContext
 ) -> None:
     users = [await add_member(db, world.cohort_a, f"learner-{i}") for i in range(8)]
     keys = await queue_demo_messages(db, users, clock.now)
     server = SmtpServer()  # its port is free, and nothing listens on it yet
-    ctx = job_context(smtp_settings(settings, server, outbox_send_concurrency=2), engine, clock, queue)
+    ctx = mail_ctx(server=server, outbox_send_concurrency=2)
 
     report = await deliver_outbox(ctx)
     assert report["sent"] == 0
@@ -61,18 +59,11 @@ async def test_smtp_down_messages_wait_with_backoff_then_go_out_once(
 
 
 async def test_temporary_refusals_back_off_exponentially_up_to_the_cap(
-    settings: Settings,
-    engine: AsyncEngine,
-    db: AsyncSession,
-    world: World,
-    queue: Queue,
-    clock: FakeClock,
-    smtp: SmtpServer,
+    db: AsyncSession, world: World, clock: FakeClock, smtp: SmtpServer, mail_ctx: MailContext
 ) -> None:
     (user,) = [await add_member(db, world.cohort_a, "busy")]
     await queue_demo_messages(db, [user], clock.now)
-    mail = smtp_settings(settings, smtp, outbox_retry_base_seconds=10.0, outbox_retry_max_seconds=35.0)
-    ctx = job_context(mail, engine, clock, queue)
+    ctx = mail_ctx(outbox_retry_base_seconds=10.0, outbox_retry_max_seconds=35.0)
     smtp.rcpt_reply = "451 4.3.0 mailbox busy, try later"
     waits = []
     for _ in range(4):
@@ -91,17 +82,11 @@ async def test_temporary_refusals_back_off_exponentially_up_to_the_cap(
 
 
 async def test_permanent_refusal_is_recorded_and_not_retried(
-    settings: Settings,
-    engine: AsyncEngine,
-    db: AsyncSession,
-    world: World,
-    queue: Queue,
-    clock: FakeClock,
-    smtp: SmtpServer,
+    db: AsyncSession, world: World, clock: FakeClock, smtp: SmtpServer, mail_ctx: MailContext
 ) -> None:
     user = await add_member(db, world.cohort_a, "gone")
     await queue_demo_messages(db, [user], clock.now)
-    ctx = job_context(smtp_settings(settings, smtp), engine, clock, queue)
+    ctx = mail_ctx()
     smtp.rcpt_reply = "550 5.1.1 no such mailbox"
 
     assert (await deliver_outbox(ctx))["failed"] == 1
@@ -122,13 +107,7 @@ async def test_permanent_refusal_is_recorded_and_not_retried(
 
 
 async def test_a_kind_turned_off_before_sending_is_cancelled_and_others_still_go(
-    settings: Settings,
-    engine: AsyncEngine,
-    db: AsyncSession,
-    world: World,
-    queue: Queue,
-    clock: FakeClock,
-    smtp: SmtpServer,
+    db: AsyncSession, world: World, clock: FakeClock, smtp: SmtpServer, mail_ctx: MailContext
 ) -> None:
     user = await add_member(db, world.cohort_a, "choosy")
     await queue_demo_messages(db, [user], clock.now)  # a learner digest
@@ -138,7 +117,7 @@ async def test_a_kind_turned_off_before_sending_is_cancelled_and_others_still_go
     )
     await db.commit()
 
-    report = await deliver_outbox(job_context(smtp_settings(settings, smtp), engine, clock, queue))
+    report = await deliver_outbox(mail_ctx())
 
     assert (report["sent"], report["cancelled"]) == (1, 1)
     states = {r.kind: r.state for r in await outbox_rows(db)}
@@ -150,13 +129,7 @@ async def test_a_kind_turned_off_before_sending_is_cancelled_and_others_still_go
 
 
 async def test_reminders_moved_into_the_digest_are_not_sent_separately(
-    settings: Settings,
-    engine: AsyncEngine,
-    db: AsyncSession,
-    world: World,
-    queue: Queue,
-    clock: FakeClock,
-    smtp: SmtpServer,
+    db: AsyncSession, world: World, clock: FakeClock, smtp: SmtpServer, mail_ctx: MailContext
 ) -> None:
     user = await add_member(db, world.cohort_a, "digest-only")
     await queue_demo_messages(db, [user], clock.now, SubmissionReminder.demo())
@@ -166,48 +139,33 @@ async def test_reminders_moved_into_the_digest_are_not_sent_separately(
         )
     )
     await db.commit()
-    assert (await deliver_outbox(job_context(smtp_settings(settings, smtp), engine, clock, queue)))[
-        "cancelled"
-    ] == 1
+    assert (await deliver_outbox(mail_ctx()))["cancelled"] == 1
     assert smtp.messages == []
 
 
 async def test_concurrent_runs_never_send_a_message_twice(
-    settings: Settings,
-    engine: AsyncEngine,
-    db: AsyncSession,
-    world: World,
-    queue: Queue,
-    clock: FakeClock,
-    smtp: SmtpServer,
+    db: AsyncSession, world: World, clock: FakeClock, smtp: SmtpServer, mail_ctx: MailContext
 ) -> None:
     users = [await add_member(db, world.cohort_a, f"many-{i}") for i in range(30)]
     keys = await queue_demo_messages(db, users, clock.now)
-    mail = smtp_settings(settings, smtp, outbox_send_concurrency=3)
-    reports = await asyncio.gather(
-        *(deliver_outbox(job_context(mail, engine, clock, queue)) for _ in range(3))
-    )
+    reports = await asyncio.gather(*(deliver_outbox(mail_ctx(outbox_send_concurrency=3)) for _ in range(3)))
 
     assert sum(r["sent"] for r in reports) == 30
     assert sorted(message_ids(smtp)) == sorted(message_id_for(k, "cohort.local") for k in keys)
 
 
 async def test_a_message_that_cannot_render_fails_visibly(
-    settings: Settings,
-    engine: AsyncEngine,
     db: AsyncSession,
     world: World,
-    queue: Queue,
     clock: FakeClock,
     smtp: SmtpServer,
-    tmp_path: object,
+    mail_ctx: MailContext,
+    settings: Settings,
 ) -> None:
     user = await add_member(db, world.cohort_a, "broken")
     await queue_demo_messages(db, [user], clock.now)
     broken = dataclasses.replace(settings, emails_dir=settings.migrations_dir)  # no templates there
-    assert (await deliver_outbox(job_context(smtp_settings(broken, smtp), engine, clock, queue)))[
-        "failed"
-    ] == 1
+    assert (await deliver_outbox(mail_ctx(base=broken)))["failed"] == 1
     (row,) = await outbox_rows(db)
     assert row.state is OutboxState.FAILED
     assert row.last_error

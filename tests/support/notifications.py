@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -20,6 +21,9 @@ from cohort.job_context import JobContext
 from cohort.mail import EmailContext, LearnerDigest
 from tests.support.smtp import SmtpServer
 from tests.support.world import make_user
+
+MailContext = Callable[..., JobContext]
+"""What the ``mail_ctx`` fixture of ``tests/jobs`` gives: ``mail_ctx(**settings_overrides)``."""
 
 
 class FakeClock:

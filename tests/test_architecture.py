@@ -33,6 +33,7 @@ LEAVES = (
     "security/actor.py",
     *(f"security/policy/{path.name}" for path in sorted((SRC / "security" / "policy").glob("*.py"))),
     "errors.py",
+    "events.py",
     "job_context.py",
 )
 PURE = (

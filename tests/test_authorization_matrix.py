@@ -8,16 +8,13 @@ outsider (signed in, member of no cohort). Objects of a cohort the caller is not
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from litestar import Litestar
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from cohort.domain.cohorts.models import Program
 from tests.api import test_authz_notifications as notifications_matrix
 from tests.api import test_authz_projects as projects_matrix
 from tests.support.matrix import (
@@ -34,7 +31,7 @@ from tests.support.matrix import (
     sees,
 )
 from tests.support.rest import Client, assert_error
-from tests.support.world import CALLERS, World
+from tests.support.world import CALLERS, World, add_empty_program, as_caller, object_ids
 
 MEMBERS_A = {"membership_instructor", "membership_mentor", "membership_a"}
 ALL_USERS = {f"user_{name}" for name in CALLERS if name != "anonymous"}
@@ -158,46 +155,13 @@ MATRIX = matrix_params(CASES)
 
 @pytest.fixture
 async def targets(world: World, db: AsyncSession) -> dict[str, str]:
-    """Every nameable object of ``world`` (and each user's API token) by placeholder name."""
-    ids = {
-        "a": world.cohort_a.id,
-        "b": world.cohort_b.id,
-        "program_a": world.program_a.id,
-        "program_b": world.program_b.id,
-        "lesson_a": world.released_lesson.id,
-        "unreleased": world.unreleased_lesson.id,
-        "lesson_b": world.lesson_b.id,
-        "membership_a": world.memberships["learner"].id,
-        "membership_mentor": world.memberships["mentor"].id,
-        "membership_instructor": world.memberships["instructor"].id,
-        "membership_b": world.memberships["other_learner"].id,
-        **{f"user_{name}": user.id for name, user in world.users.items()},
-    }
-    login_of = {user.id: name for name, user in world.users.items()}
-    tokens = await db.execute(text("SELECT user_id, id FROM api_tokens"))
-    for user_id, token_id in tokens:
-        ids[f"token_{login_of[user_id]}"] = token_id
-    await db.commit()
-    return {name: str(value) for name, value in ids.items()}
-
-
-async def add_empty_program(db: AsyncSession) -> str:
-    """A program without cohorts: only admins can see it, and it can be deleted."""
-    program = Program(name="Empty", slug="empty")
-    db.add(program)
-    await db.commit()
-    return str(program.id)
+    return await object_ids(world, db)
 
 
 async def ids_for(case: Case, targets: Mapping[str, str], caller: str, db: AsyncSession) -> dict[str, str]:
     """``targets`` plus the caller-relative names ``me`` and ``my_token`` (random for anonymous),
     and a fresh ``empty_program`` when the case needs one."""
-    unknown = str(uuid.uuid4())
-    ids = {
-        **targets,
-        "me": targets.get(f"user_{caller}", unknown),
-        "my_token": targets.get(f"token_{caller}", unknown),
-    }
+    ids = as_caller(targets, caller)
     if "{empty_program}" in case.path:
         ids["empty_program"] = await add_empty_program(db)
     return ids

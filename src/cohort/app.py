@@ -6,6 +6,7 @@ import hashlib
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
+from litestar.channels import ChannelsPlugin
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -30,15 +31,22 @@ from cohort.domain.reviews.controllers import (
     ReviewController,
     SubmissionController,
 )
+from cohort.events import EventPublisher, redis_backend
+from cohort.graphql.endpoint import graphql_controller
+from cohort.graphql.schema import build_schema
 from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
 from cohort.web.errors import EXCEPTION_HANDLERS
+from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.middleware import RequestContextMiddleware
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
+
+SUBSCRIBER_BACKLOG = 1_000
+"""Events kept per GraphQL subscription that has not consumed them yet."""
 
 
 def _session_config(settings: Settings) -> SessionCookieConfig:
@@ -75,6 +83,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings)
     database = commit_then_enqueue(build_alchemy_config(settings))
     open_queue, close_queue = queue_lifespan(settings)
+    events_backend = redis_backend(settings)
+    # a subscriber that stops reading keeps its newest events, not an unbounded queue
+    channels = ChannelsPlugin(
+        backend=events_backend,
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=SUBSCRIBER_BACKLOG,
+        subscriber_backlog_strategy="dropleft",
+    )
+    database.before_send_handler = publish_after_commit(database, EventPublisher(events_backend))
+    graphql = graphql_controller(settings, build_schema(settings), database.create_session_maker(), channels)
     return Litestar(
         route_handlers=[
             HealthController,
@@ -94,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AllocationController,
             ReviewController,
             ProgressController,
+            graphql,
         ],
         on_startup=[open_queue, build_saq_ui],
         on_shutdown=[close_queue],
@@ -101,7 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "actor": Provide(provide_actor),
         },
-        plugins=[SQLAlchemyPlugin(config=database)],
+        plugins=[SQLAlchemyPlugin(config=database), channels],
         middleware=[RequestContextMiddleware(), _session_config(settings).middleware],
         cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)
         if settings.cors_allow_origins

@@ -1,4 +1,5 @@
-"""The ``cohort`` command: run the API or the worker, migrate, load demo data, preview emails."""
+"""The ``cohort`` command: run the API or the worker, migrate, load demo data, preview emails,
+export the GraphQL schema."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from uuid import UUID
 
 import click
 
-from cohort.config import get_settings
+from cohort.config import PROJECT_ROOT, get_settings
 from cohort.mail.templates import EMAIL_KINDS
 
 
@@ -130,3 +131,33 @@ def emails_preview(kind: str, part: str, out: Path | None) -> None:
     else:
         out.write_text(body, encoding="utf-8")
         click.echo(f"wrote {out} ({rendered.subject})", err=True)
+
+
+@main.group()
+def graphql() -> None:
+    """The GraphQL schema frontends build against."""
+
+
+@graphql.command("export")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: str(PROJECT_ROOT / "graphql" / "schema.graphql"),
+    show_default="graphql/schema.graphql",
+    help="Where to write the SDL ('-' for stdout).",
+)
+@click.option("--check", is_flag=True, help="Only compare: exit 1 if the file differs from the schema.")
+def graphql_export(out: Path, check: bool) -> None:
+    """Write the live schema as SDL (commit the result with the change that altered it)."""
+    from cohort.graphql.schema import schema_sdl
+
+    sdl = schema_sdl()
+    if str(out) == "-":
+        click.echo(sdl, nl=False)
+    elif check:
+        if not out.is_file() or out.read_text() != sdl:
+            raise click.ClickException(f"{out} is out of date; run `cohort graphql export`")
+        click.echo(f"{out} is up to date")
+    else:
+        out.write_text(sdl)
+        click.echo(f"wrote {out}")

@@ -36,6 +36,12 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_switch(name: str, default: bool | None) -> bool | None:
+    """An on/off setting whose absence means "decide by environment"."""
+    raw = os.environ.get(name)
+    return default if raw is None or raw.strip() == "" else _env_bool(name, False)
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return default if raw is None or raw == "" else int(raw)
@@ -125,6 +131,18 @@ class Settings:
     github_app_private_key: str = ""
     github_webhook_secret: str = ""
     github_api_token: str = ""
+    graphql_ide: bool | None = None  # GraphiQL at /graphql; None: on everywhere but production
+    graphql_introspection: bool | None = None  # introspection queries; None: on everywhere but production
+
+    @property
+    def graphql_ide_enabled(self) -> bool:
+        return self.graphql_ide if self.graphql_ide is not None else self.environment != "production"
+
+    @property
+    def graphql_introspection_enabled(self) -> bool:
+        if self.graphql_introspection is not None:
+            return self.graphql_introspection
+        return self.environment != "production"
 
     @property
     def github_callback_url(self) -> str:
@@ -192,6 +210,8 @@ class Settings:
             github_app_private_key=_env_private_key(d.github_app_private_key),
             github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
             github_api_token=_env("GITHUB_API_TOKEN", d.github_api_token),
+            graphql_ide=_env_switch("GRAPHQL_IDE", d.graphql_ide),
+            graphql_introspection=_env_switch("GRAPHQL_INTROSPECTION", d.graphql_introspection),
         )
 
     def validate(self) -> None:

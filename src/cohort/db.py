@@ -27,7 +27,7 @@ def string_enum(cls: type[enum.Enum], name: str) -> Enum:
 
 def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     """The one SQLAlchemy config the app, the CLI and the worker share."""
-    return SQLAlchemyAsyncConfig(
+    config = SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         engine_config=EngineConfig(
             echo=settings.database_echo,
@@ -44,3 +44,9 @@ def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
             version_table_name="alembic_version",
         ),
     )
+    # Every config after the first in a process gets a suffixed engine state key ("db_engine_1"),
+    # and advanced-alchemy's lifespan disposes the engine only when the dependency key equals it.
+    # Two apps in one process (a test client beside a live server) would otherwise leak the second
+    # app's connections from one event loop into the next.
+    config.engine_dependency_key = config.engine_app_state_key
+    return config

@@ -17,6 +17,13 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class InvalidRequest(DomainError):
+    """The request does not match the expected shape (a field too long, an id of the wrong kind)."""
+
+    status_code = 400
+    code = "invalid_request"
+
+
 class NotAuthenticated(DomainError):
     status_code = 401
     code = "not_authenticated"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,14 +10,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import cohort.domain.models  # noqa: F401  (registers every table on the metadata)
 from cohort.db import Base
 
 SERVER_URL = os.environ.get("TEST_DATABASE_SERVER", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+
+
+async def snapshot(engine: AsyncEngine) -> list[str]:
+    """Every row of every domain table (minus the token ``last_used_at`` bookkeeping), sorted."""
+    rows: list[str] = []
+    async with engine.connect() as conn:
+        for table in all_tables():
+            result = await conn.execute(text(f"SELECT to_jsonb(t) - 'last_used_at' FROM {table} t"))  # noqa: S608
+            rows += sorted(f"{table} {json.dumps(row, sort_keys=True)}" for (row,) in result)
+    return rows
 
 
 def all_tables() -> tuple[str, ...]:

@@ -35,6 +35,14 @@ ACTORS = {
 NAMES = tuple(ACTORS)
 
 
+def unreleased_in(actor: Actor, cohort: uuid.UUID) -> bool:
+    """The bulk rule (``cohorts_seeing_unreleased_lessons``) agrees with the single one."""
+    cohorts = policy.cohorts_seeing_unreleased_lessons(actor)
+    bulk = cohorts is None or cohort in cohorts
+    assert bulk == policy.sees_unreleased_lessons(actor, cohort)
+    return bulk
+
+
 # Each row: a decision and what each caller (admin, instructor, mentor, learner, outsider) gets.
 # ``True``/``False`` for predicates; ``None`` (allowed), ``NotFound`` or ``PermissionDenied`` for
 # the ``require_*`` functions.
@@ -60,6 +68,10 @@ TABLE: list[Row] = [
     ("require read program A", lambda a: policy.require_read_program(a, PROGRAM_A),    (OK, OK, OK, OK, NF)),
     ("require read program B", lambda a: policy.require_read_program(a, PROGRAM_B),    (OK, NF, NF, NF, NF)),
     ("require admin",          lambda a: policy.require_admin(a, "do it"),             (OK, PD, PD, PD, PD)),
+    ("own account",            lambda a: policy.can_read_account(a, a.user_id),        (T, T, T, T, T)),
+    ("another's account",      lambda a: policy.can_read_account(a, uuid.uuid4()),     (T, F, F, F, F)),
+    ("unreleased in A (bulk)", lambda a: unreleased_in(a, A),                          (T, T, T, F, F)),
+    ("unreleased in B (bulk)", lambda a: unreleased_in(a, B),                          (T, F, F, F, F)),
 ]
 # fmt: on
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
+from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.repository import LoadSpec, ModelT
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, asc, desc, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm.interfaces import ORMOption
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_SEARCH_LENGTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +64,57 @@ async def list_page(
     if not items and params.offset > 0:
         total = await service.count(*where)
     return Page(items=items, total=total, params=params)
+
+
+async def list_pages(
+    session: AsyncSession,
+    model: type[ModelT],
+    group_by: InstrumentedAttribute[UUID],
+    keys: Collection[UUID],
+    where: Sequence[ColumnElement[bool]],
+    params: ListParams,
+    *,
+    load: Sequence[ORMOption] = (),
+) -> dict[UUID, Page[ModelT]]:
+    """The same window of several lists at once: one page per key of ``group_by`` (one per cohort,
+    say), normally in one query.
+
+    Rows are ranked and counted per key with window functions (``row_number()`` and ``count(*)
+    over (partition by ...)``), so asking for the lessons of twenty cohorts costs what asking for
+    one does. As in :func:`list_page`, a key whose window is past its end gets its total from a
+    separate count, only then. Every key gets a page, empty when nothing matches.
+    """
+    pages: dict[UUID, Page[ModelT]] = {key: Page(items=[], total=0, params=params) for key in keys}
+    if not pages:
+        return pages
+    column: Any = model
+    direction = desc if params.descending else asc
+    ordering = [direction(getattr(column, params.sort)), direction(column.id)]
+    matching = [group_by.in_(list(pages)), *where]
+    ranked = (
+        select(
+            column.id.label("id"),
+            func.row_number().over(partition_by=group_by, order_by=ordering).label("rank"),
+            func.count().over(partition_by=group_by).label("total"),
+        )
+        .where(*matching)
+        .subquery()
+    )
+    stmt = (
+        select(model, ranked.c.total)
+        .join(ranked, ranked.c.id == column.id)
+        .where(ranked.c.rank > params.offset, ranked.c.rank <= params.offset + params.limit)
+        .order_by(group_by, ranked.c.rank)
+        .options(*load)
+    )
+    found: dict[UUID, list[ModelT]] = {}
+    totals: dict[UUID, int] = {}
+    for row, total in (await session.execute(stmt)).unique():
+        key = getattr(row, group_by.key)
+        found.setdefault(key, []).append(row)
+        totals[key] = total
+    missing = [key for key in pages if key not in found]
+    if missing and (params.offset > 0 or params.limit == 0):
+        counted = select(group_by, func.count()).where(*matching, group_by.in_(missing)).group_by(group_by)
+        totals.update({key: count for key, count in await session.execute(counted)})
+    return {key: Page(items=found.get(key, []), total=totals.get(key, 0), params=params) for key in pages}

@@ -20,26 +20,35 @@ from cohort.security.actor import Actor
 SESSION_USER_KEY = "uid"
 
 
-async def _user_from_request(
-    request: ASGIConnection[Any, Any, Any, Any], db_session: AsyncSession
+def session_user_id(connection: ASGIConnection[Any, Any, Any, Any]) -> UUID | None:
+    """The user id the session cookie carries, if any (HTTP requests and WebSocket handshakes)."""
+    raw_id = connection.session.get(SESSION_USER_KEY) if "session" in connection.scope else None
+    if not raw_id:
+        return None
+    try:
+        return UUID(str(raw_id))
+    except ValueError:
+        return None
+
+
+async def authenticate(
+    db_session: AsyncSession, authorization: str | None, session_user: UUID | None
 ) -> User | None:
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, credentials = header.partition(" ")
+    """The caller from an ``Authorization`` value (which wins) or a session cookie's user id.
+
+    ``None`` when neither is given; a malformed or unknown token is an error, never anonymous.
+    """
+    if authorization is not None:
+        scheme, _, credentials = authorization.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise NotAuthenticated("the Authorization header must be 'Bearer <token>'")
         user = await ApiTokenService(session=db_session).authenticate(credentials.strip())
         if user is None:
             raise NotAuthenticated("the API token is invalid, expired or revoked")
         return user
-    raw_id = request.session.get(SESSION_USER_KEY) if "session" in request.scope else None
-    if not raw_id:
+    if session_user is None:
         return None
-    try:
-        user_id = UUID(str(raw_id))
-    except ValueError:
-        return None
-    return await db_session.get(User, user_id)
+    return await db_session.get(User, session_user)
 
 
 async def load_actor(db_session: AsyncSession, user: User) -> Actor:
@@ -63,16 +72,36 @@ async def load_actor(db_session: AsyncSession, user: User) -> Actor:
     )
 
 
-async def actor_for_connection(
-    connection: ASGIConnection[Any, Any, Any, Any], db_session: AsyncSession
-) -> Actor:
-    """The caller of any connection (a request, or an ASGI app mounted behind a guard); 401 if none."""
-    user = await _user_from_request(connection, db_session)
-    if user is None:
-        raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")
-    return await load_actor(db_session, user)
+async def actor_for_user(db_session: AsyncSession, user_id: UUID) -> Actor | None:
+    """The current actor for a user id (a long-lived connection re-reads roles this way)."""
+    user = await db_session.get(User, user_id, populate_existing=True)
+    return None if user is None else await load_actor(db_session, user)
+
+
+async def provide_optional_actor(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+) -> Actor | None:
+    """Dependency for transports open to anonymous callers (GraphQL): ``None`` without credentials,
+    401 for bad ones."""
+    user = await authenticate(db_session, request.headers.get("authorization"), session_user_id(request))
+    return None if user is None else await load_actor(db_session, user)
 
 
 async def provide_actor(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Actor:
     """Dependency for every protected handler: 401 unless a valid token or session is present."""
-    return await actor_for_connection(request, db_session)
+    actor = await provide_optional_actor(request, db_session)
+    if actor is None:
+        raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")
+    return actor
+
+
+async def actor_for_connection(
+    connection: ASGIConnection[Any, Any, Any, Any], db_session: AsyncSession
+) -> Actor:
+    """The caller of any connection (e.g. an ASGI app mounted behind a guard); 401 if none."""
+    user = await authenticate(
+        db_session, connection.headers.get("authorization"), session_user_id(connection)
+    )
+    if user is None:
+        raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")
+    return await load_actor(db_session, user)

@@ -19,7 +19,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 
-from cohort.errors import DomainError
+from cohort.errors import Conflict, DomainError, InvalidRequest, NotFound
 
 log = structlog.get_logger("cohort.errors")
 
@@ -109,30 +109,32 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, A
     return error_response(exc.status_code, exc.detail, extra=exc.extra, headers=exc.headers)
 
 
-def _repository(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[dict[str, Any]]:
-    if isinstance(exc.__cause__, DBAPIError) and _is_data_exception(exc.__cause__):
-        return _database(request, exc.__cause__)
+def as_domain_error(exc: Exception) -> DomainError | None:
+    """The client-facing error a database failure stands for, or ``None`` for a genuine fault.
+
+    Shared by every transport, so a duplicate slug is a ``conflict`` on REST and GraphQL alike.
+    PostgreSQL "data exception" errors (SQLSTATE class 22: NUL bytes in text, out-of-range numbers,
+    over-long strings) come from values the client sent, wherever they were sent.
+    """
+    cause = exc.__cause__ if isinstance(exc, RepositoryError) else exc
+    if isinstance(cause, DBAPIError) and _is_data_exception(cause):
+        return InvalidRequest("the request contains a value the database cannot store")
     if isinstance(exc, NotFoundError):
-        return error_response(404, "not found")
+        return NotFound("not found")
     if isinstance(exc, DuplicateKeyError):
-        return error_response(409, "a record with the same unique value already exists")
+        return Conflict("a record with the same unique value already exists")
     if isinstance(exc, ForeignKeyError | IntegrityError):
-        return error_response(409, "the change conflicts with related records")
-    return _unexpected(request, exc)
+        return Conflict("the change conflicts with related records")
+    return None
 
 
 def _is_data_exception(exc: DBAPIError) -> bool:
     return str(getattr(exc.orig, "sqlstate", None) or "").startswith("22")
 
 
-def _database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
-    """PostgreSQL "data exception" errors (SQLSTATE class 22: NUL bytes in text, out-of-range
-    numbers, over-long strings) come from values the client sent, wherever they were sent."""
-    if _is_data_exception(exc):
-        return error_response(
-            400, "the request contains a value the database cannot store", code="invalid_request"
-        )
-    return _unexpected(request, exc)
+def _database(request: Request[Any, Any, Any], exc: RepositoryError | DBAPIError) -> Response[dict[str, Any]]:
+    mapped = as_domain_error(exc)
+    return _unexpected(request, exc) if mapped is None else _domain(request, mapped)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -143,7 +145,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dic
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain,
     HTTPException: _http,
-    RepositoryError: _repository,
+    RepositoryError: _database,
     DBAPIError: _database,
     Exception: _unexpected,
 }

@@ -12,7 +12,7 @@ from advanced_alchemy.service import OffsetPagination
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
-from cohort.domain.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
+from cohort.domain.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_LENGTH, ListParams, Page
 from cohort.web.convert import to_schemas
 
 # No ``from __future__ import annotations`` here: the dependency below is built at run time and
@@ -23,7 +23,9 @@ T = TypeVar("T")
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size (at most 100).")]
 Offset = Annotated[int, QueryParameter(ge=0, description="Number of items to skip.")]
 Order = Annotated[Literal["asc", "desc"], QueryParameter(description="Sort direction.")]
-Search = Annotated[str | None, QueryParameter(max_length=100, description="Case-insensitive name search.")]
+Search = Annotated[
+    str | None, QueryParameter(max_length=MAX_SEARCH_LENGTH, description="Case-insensitive name search.")
+]
 
 LIST_PARAMS = "listing"
 """The dependency name list handlers declare: ``listing: NamedDependency[ListParams]``."""

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
@@ -23,7 +23,7 @@ from cohort.domain.cohorts.schemas import (
 from cohort.domain.common import apply_changes, ensure_time_zone
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import UserService
-from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.listing import ListParams, Page, list_page, list_pages
 from cohort.domain.roles import Role
 from cohort.domain.service import Service
 from cohort.errors import Conflict, NotFound, RuleViolation
@@ -61,6 +61,21 @@ class ProgramService(Service[Program]):
             raise NotFound("program not found")
         return program
 
+    async def get_by_slug_for(self, actor: Actor, slug: str) -> Program:
+        program = await self.get_one_or_none(Program.slug == slug)
+        if program is None:
+            raise NotFound("program not found")
+        policy.require_read_program(actor, program.id)
+        return program
+
+    async def get_many_for(self, actor: Actor, program_ids: Collection[UUID]) -> dict[UUID, Program]:
+        """The programs among ``program_ids`` the actor may see (the others are simply absent)."""
+        visible = policy.visible_program_ids(actor)
+        wanted = [i for i in program_ids if visible is None or i in visible]
+        if not wanted:
+            return {}
+        return {program.id: program for program in await self.get_many(Program.id.in_(wanted))}
+
     async def create_for(self, actor: Actor, data: ProgramCreate) -> Program:
         policy.require_admin(actor, "create programs")
         await self._ensure_slug_free(data.slug)
@@ -87,6 +102,20 @@ class ProgramService(Service[Program]):
             raise Conflict(f"a program with slug {slug!r} already exists")
 
 
+def _cohort_filters(
+    actor: Actor, status: CohortStatus | None, search: str | None
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    visible = policy.visible_cohort_ids(actor)
+    if visible is not None:
+        where.append(Cohort.id.in_(list(visible)))
+    if status is not None:
+        where.append(Cohort.status == status)
+    if search:
+        where.append(Cohort.name.icontains(search, autoescape=True))
+    return where
+
+
 class CohortService(Service[Cohort]):
     class Repository(SQLAlchemyAsyncRepository[Cohort]):
         model_type = Cohort
@@ -102,17 +131,23 @@ class CohortService(Service[Cohort]):
         status: CohortStatus | None = None,
         search: str | None = None,
     ) -> Page[Cohort]:
-        where: list[ColumnElement[bool]] = []
-        visible = policy.visible_cohort_ids(actor)
-        if visible is not None:
-            where.append(Cohort.id.in_(list(visible)))
+        where = _cohort_filters(actor, status, search)
         if program_id is not None:
             where.append(Cohort.program_id == program_id)
-        if status is not None:
-            where.append(Cohort.status == status)
-        if search:
-            where.append(Cohort.name.icontains(search, autoescape=True))
         return await list_page(self, where, params)
+
+    async def list_for_programs(
+        self,
+        actor: Actor,
+        program_ids: Collection[UUID],
+        params: ListParams,
+        *,
+        status: CohortStatus | None = None,
+        search: str | None = None,
+    ) -> dict[UUID, Page[Cohort]]:
+        """:meth:`list_for` filtered by each of several programs, in one query."""
+        where = _cohort_filters(actor, status, search)
+        return await list_pages(self.session, Cohort, Cohort.program_id, program_ids, where, params)
 
     async def get_for(self, actor: Actor, cohort_id: UUID) -> Cohort:
         policy.require_read_cohort(actor, cohort_id)
@@ -120,6 +155,24 @@ class CohortService(Service[Cohort]):
         if cohort is None:
             raise NotFound("cohort not found")
         return cohort
+
+    async def get_by_slug_for(self, actor: Actor, program_slug: str, slug: str) -> Cohort:
+        """A cohort by its slug within its program's slug (the pair is unique)."""
+        cohort = await self.get_one_or_none(
+            Cohort.slug == slug,
+            Cohort.program_id == select(Program.id).where(Program.slug == program_slug).scalar_subquery(),
+        )
+        if cohort is None:
+            raise NotFound("cohort not found")
+        policy.require_read_cohort(actor, cohort.id)
+        return cohort
+
+    async def get_many_for(self, actor: Actor, cohort_ids: Collection[UUID]) -> dict[UUID, Cohort]:
+        """The cohorts among ``cohort_ids`` the actor may see (the others are simply absent)."""
+        wanted = [i for i in cohort_ids if policy.can_read_cohort(actor, i)]
+        if not wanted:
+            return {}
+        return {cohort.id: cohort for cohort in await self.get_many(Cohort.id.in_(wanted))}
 
     async def create_for(self, actor: Actor, data: CohortCreate) -> Cohort:
         policy.require_admin(actor, "create cohorts")
@@ -175,6 +228,56 @@ class MembershipService(Service[Membership]):
         if role is not None:
             where.append(Membership.role == role)
         return await list_page(self, where, params, load=[joinedload(Membership.user)])
+
+    async def list_for_cohorts(
+        self, actor: Actor, cohort_ids: Collection[UUID], params: ListParams, *, role: Role | None = None
+    ) -> dict[UUID, Page[Membership]]:
+        """:meth:`list_for` for several cohorts in one query; cohorts the actor cannot see get an
+        empty page."""
+        visible = [i for i in cohort_ids if policy.can_read_cohort(actor, i)]
+        where: list[ColumnElement[bool]] = [] if role is None else [Membership.role == role]
+        pages = await list_pages(
+            self.session,
+            Membership,
+            Membership.cohort_id,
+            visible,
+            where,
+            params,
+            load=[joinedload(Membership.user)],
+        )
+        return {i: pages.get(i) or Page(items=[], total=0, params=params) for i in cohort_ids}
+
+    async def list_mine(
+        self, actor: Actor, params: ListParams, *, role: Role | None = None
+    ) -> Page[Membership]:
+        """The actor's own memberships: their cohorts and their role in each."""
+        where: list[ColumnElement[bool]] = [Membership.user_id == actor.user_id]
+        if role is not None:
+            where.append(Membership.role == role)
+        return await list_page(self, where, params, load=[joinedload(Membership.user)])
+
+    async def get_many_for(self, actor: Actor, membership_ids: Collection[UUID]) -> dict[UUID, Membership]:
+        """The memberships among ``membership_ids`` in cohorts the actor may see."""
+        if not membership_ids:
+            return {}
+        where: list[ColumnElement[bool]] = [Membership.id.in_(list(membership_ids))]
+        visible = policy.visible_cohort_ids(actor)
+        if visible is not None:
+            where.append(Membership.cohort_id.in_(list(visible)))
+        rows = await self.get_many(*where, load=[joinedload(Membership.user)])
+        return {membership.id: membership for membership in rows}
+
+    async def users_for(self, actor: Actor, user_ids: Collection[UUID]) -> dict[UUID, User]:
+        """The people among ``user_ids`` the actor may see: themselves and anyone sharing one of
+        their cohorts (admins see everyone)."""
+        if not user_ids:
+            return {}
+        stmt = select(User).where(User.id.in_(list(user_ids)))
+        visible = policy.visible_cohort_ids(actor)
+        if visible is not None:
+            shares_a_cohort = select(Membership.user_id).where(Membership.cohort_id.in_(list(visible)))
+            stmt = stmt.where(or_(User.id == actor.user_id, User.id.in_(shares_a_cohort)))
+        return {user.id: user for user in await self.session.scalars(stmt)}
 
     async def get_for(self, actor: Actor, membership_id: UUID) -> Membership:
         membership = await self.get_one_or_none(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -112,6 +112,10 @@ class UserService(Service[User]):
     async def get_me(self, actor: Actor) -> User:
         return await self.get(actor.user_id)
 
+    def account_for(self, actor: Actor, user: User) -> User | None:
+        """``user`` if the actor may see its account details (email, admin rights), else ``None``."""
+        return user if policy.can_read_account(actor, user.id) else None
+
     async def update_profile(self, actor: Actor, data: ProfileUpdate) -> User:
         user = await self.get_me(actor)
         if isinstance(data.time_zone, str):
@@ -145,6 +149,13 @@ class ApiTokenService(Service[ApiToken]):
     async def list_for(self, actor: Actor) -> Sequence[ApiToken]:
         """The actor's own tokens, newest first."""
         return await self.get_many(ApiToken.user_id == actor.user_id, order_by=[("created_at", True)])
+
+    async def get_many_for(self, actor: Actor, token_ids: Collection[UUID]) -> dict[UUID, ApiToken]:
+        """The actor's own tokens among ``token_ids`` (anyone else's are simply absent)."""
+        if not token_ids:
+            return {}
+        rows = await self.get_many(ApiToken.id.in_(list(token_ids)), ApiToken.user_id == actor.user_id)
+        return {token.id: token for token in rows}
 
     async def revoke(self, actor: Actor, token_id: UUID) -> ApiToken:
         """Revoke one of the actor's tokens; anyone else's is *not found*."""

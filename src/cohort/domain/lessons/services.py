@@ -8,17 +8,33 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_, true
 
+from cohort import events
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.common import apply_changes, utcnow
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.lessons.schemas import LessonCreate, LessonUpdate
-from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.listing import ListParams, Page, list_page, list_pages
 from cohort.domain.service import Service
 from cohort.errors import Conflict, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
+
+
+def _released(released: bool | None, now: datetime) -> list[ColumnElement[bool]]:
+    """The optional ``released`` filter of lesson lists."""
+    if released is None:
+        return []
+    return [Lesson.release_at <= now] if released else [Lesson.release_at > now]
+
+
+def _visible_release(actor: Actor, now: datetime) -> ColumnElement[bool]:
+    """Released lessons, plus unreleased ones in cohorts where the actor is staff (or all, for admins)."""
+    staff_of = policy.cohorts_seeing_unreleased_lessons(actor)
+    if staff_of is None:
+        return true()
+    return or_(Lesson.release_at <= now, Lesson.cohort_id.in_(list(staff_of)))
 
 
 class LessonService(Service[Lesson]):
@@ -32,14 +48,39 @@ class LessonService(Service[Lesson]):
     ) -> Page[Lesson]:
         await self.sibling(CohortService).require_visible(actor, cohort_id)
         now = utcnow()
-        where: list[ColumnElement[bool]] = [Lesson.cohort_id == cohort_id]
+        where: list[ColumnElement[bool]] = [Lesson.cohort_id == cohort_id, *_released(released, now)]
         if not policy.sees_unreleased_lessons(actor, cohort_id):
             where.append(Lesson.release_at <= now)
-        if released is True:
-            where.append(Lesson.release_at <= now)
-        elif released is False:
-            where.append(Lesson.release_at > now)
         return await list_page(self, where, params)
+
+    async def list_for_cohorts(
+        self,
+        actor: Actor,
+        cohort_ids: Collection[UUID],
+        params: ListParams,
+        *,
+        released: bool | None = None,
+    ) -> dict[UUID, Page[Lesson]]:
+        """:meth:`list_for` for several cohorts in one query; cohorts the actor cannot see get an
+        empty page."""
+        now = utcnow()
+        visible = [i for i in cohort_ids if policy.can_read_cohort(actor, i)]
+        where = [*_released(released, now), _visible_release(actor, now)]
+        pages = await list_pages(self.session, Lesson, Lesson.cohort_id, visible, where, params)
+        return {i: pages.get(i) or Page(items=[], total=0, params=params) for i in cohort_ids}
+
+    async def get_many_for(self, actor: Actor, lesson_ids: Collection[UUID]) -> dict[UUID, Lesson]:
+        """The lessons among ``lesson_ids`` the actor may read (the others are simply absent)."""
+        if not lesson_ids:
+            return {}
+        where: list[ColumnElement[bool]] = [
+            Lesson.id.in_(list(lesson_ids)),
+            _visible_release(actor, utcnow()),
+        ]
+        visible = policy.visible_cohort_ids(actor)
+        if visible is not None:
+            where.append(Lesson.cohort_id.in_(list(visible)))
+        return {lesson.id: lesson for lesson in await self.get_many(*where)}
 
     async def get_for(self, actor: Actor, lesson_id: UUID) -> Lesson:
         lesson = await self.get_one_or_none(Lesson.id == lesson_id)
@@ -52,15 +93,39 @@ class LessonService(Service[Lesson]):
         await self.sibling(CohortService).require_visible(actor, cohort_id)
         policy.require_manage_cohort(actor, cohort_id, "lesson")
         await self._ensure_position_free(cohort_id, data.position)
-        return await self.create(Lesson(cohort_id=cohort_id, **structs.asdict(data)))
+        lesson = await self.create(Lesson(cohort_id=cohort_id, **structs.asdict(data)))
+        if lesson.release_at <= utcnow():
+            self._announce(lesson)
+        return lesson
 
     async def update_for(self, actor: Actor, lesson_id: UUID, data: LessonUpdate) -> Lesson:
         lesson = await self.get_for(actor, lesson_id)
         policy.require_manage_cohort(actor, lesson.cohort_id, "lesson")
         if isinstance(data.position, int) and data.position != lesson.position:
             await self._ensure_position_free(lesson.cohort_id, data.position)
+        now = utcnow()
+        was_released = lesson.release_at <= now
         apply_changes(lesson, data)
-        return await self.update(lesson)
+        lesson = await self.update(lesson)
+        if not was_released and lesson.release_at <= now:
+            self._announce(lesson)
+        return lesson
+
+    async def announce_released_between(self, since: datetime, until: datetime) -> int:
+        """Record a release event for every lesson whose release time lies in ``(since, until]``.
+
+        For the scheduled job that announces releases as their time passes: it keeps the end of
+        the last window it covered and calls this with (that, now), so each release is announced
+        once and a job that was down catches up. The events go out when the caller's transaction
+        commits (see :mod:`cohort.events`). Returns how many lessons were announced.
+        """
+        lessons = await self.get_many(Lesson.release_at > since, Lesson.release_at <= until)
+        for lesson in lessons:
+            self._announce(lesson)
+        return len(lessons)
+
+    def _announce(self, lesson: Lesson) -> None:
+        events.record(self.session, events.LessonReleased(cohort_id=lesson.cohort_id, lesson_id=lesson.id))
 
     async def delete_for(self, actor: Actor, lesson_id: UUID) -> None:
         lesson = await self.get_for(actor, lesson_id)

@@ -8,6 +8,8 @@ Rules
 - Instructors of a cohort write its content (cohort settings, memberships, lessons).
 - Learners see a lesson only once it is released; mentors and instructors see all.
 - Programs are created and changed by admins; members see the programs of their cohorts.
+- People are visible to those they share a cohort with; account details (email, admin rights)
+  only to the person themselves and to admins.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ def visible_cohort_ids(actor: Actor) -> Collection[UUID] | None:
 def visible_program_ids(actor: Actor) -> Collection[UUID] | None:
     """Programs the actor may see; ``None`` means all of them."""
     return None if actor.is_admin else actor.program_ids
+
+
+def cohorts_seeing_unreleased_lessons(actor: Actor) -> Collection[UUID] | None:
+    """Cohorts whose unreleased lessons the actor may see; ``None`` means all of them."""
+    if actor.is_admin:
+        return None
+    return [cohort_id for cohort_id, role in actor.roles.items() if role in STAFF_ROLES]
+
+
+def can_read_account(actor: Actor, user_id: UUID) -> bool:
+    """Email, admin rights and sign-in details: yours, or anyone's for admins."""
+    return actor.is_admin or actor.user_id == user_id
 
 
 def require_read_program(actor: Actor, program_id: UUID) -> None:

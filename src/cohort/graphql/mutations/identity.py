@@ -1,0 +1,114 @@
+"""Mutations on yourself (profile, API tokens) and, for admins, on users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from cohort.domain.identity import models
+from cohort.domain.identity.schemas import ApiTokenCreate, ProfileUpdate
+from cohort.domain.identity.services import ApiTokenService, UserService
+from cohort.graphql.context import Info
+from cohort.graphql.errors import MutationError
+from cohort.graphql.mutations.common import mutate, struct_of
+from cohort.graphql.nodes import uuid_of
+from cohort.graphql.types.identity import ApiToken, User
+from cohort.graphql.types.viewer import Viewer
+from cohort.security.actor import Actor
+
+
+@strawberry.input
+class UpdateProfileInput:
+    name: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    name: str
+    expires_in_days: int | None = strawberry.field(
+        default=strawberry.UNSET, description="1 to 366 days; null never expires; default 90."
+    )
+
+
+@strawberry.input
+class SetUserAdminInput:
+    user_id: relay.GlobalID
+    is_admin: bool
+
+
+@strawberry.type
+class ViewerPayload:
+    me: Viewer
+
+
+@strawberry.type
+class ApiTokenPayload:
+    api_token: ApiToken
+
+
+@strawberry.type
+class ApiTokenCreatedPayload:
+    api_token: ApiToken
+    secret: str = strawberry.field(description="The token itself: shown this once, never stored.")
+
+
+@strawberry.type
+class UserPayload:
+    user: User
+
+
+UpdateProfileResult = Annotated[ViewerPayload | MutationError, strawberry.union("UpdateProfileResult")]
+CreateApiTokenResult = Annotated[
+    ApiTokenCreatedPayload | MutationError, strawberry.union("CreateApiTokenResult")
+]
+RevokeApiTokenResult = Annotated[ApiTokenPayload | MutationError, strawberry.union("RevokeApiTokenResult")]
+SetUserAdminResult = Annotated[UserPayload | MutationError, strawberry.union("SetUserAdminResult")]
+
+
+def _created(issued: tuple[models.ApiToken, str]) -> ApiTokenCreatedPayload:
+    token, secret = issued
+    return ApiTokenCreatedPayload(api_token=ApiToken.from_row(token), secret=secret)
+
+
+@strawberry.type
+class IdentityMutations:
+    @strawberry.mutation(description="Change your name or time zone.")
+    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfileResult:
+        return await mutate(
+            info,
+            UserService,
+            lambda users, actor: users.update_profile(actor, struct_of(ProfileUpdate, input)),
+            lambda row: ViewerPayload(me=Viewer.from_row(row)),
+        )
+
+    @strawberry.mutation(description="Create a personal API token; its secret is in the answer, once.")
+    async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
+        async def issue(tokens: ApiTokenService, actor: Actor) -> tuple[models.ApiToken, str]:
+            data = struct_of(ApiTokenCreate, input)
+            return await tokens.issue(actor, data.name, data.expires_in_days)
+
+        return await mutate(info, ApiTokenService, issue, _created)
+
+    @strawberry.mutation(description="Revoke one of your API tokens.")
+    async def revoke_api_token(self, info: Info, id: relay.GlobalID) -> RevokeApiTokenResult:
+        return await mutate(
+            info,
+            ApiTokenService,
+            lambda tokens, actor: tokens.revoke(actor, uuid_of(id, ApiToken, "id")),
+            lambda row: ApiTokenPayload(api_token=ApiToken.from_row(row)),
+            argument=None,
+        )
+
+    @strawberry.mutation(description="Grant or withdraw admin rights (admins only).")
+    async def set_user_admin(self, info: Info, input: SetUserAdminInput) -> SetUserAdminResult:
+        return await mutate(
+            info,
+            UserService,
+            lambda users, actor: users.set_admin(
+                actor, uuid_of(input.user_id, User, "user_id"), is_admin=input.is_admin
+            ),
+            lambda row: UserPayload(user=User.from_row(row)),
+        )

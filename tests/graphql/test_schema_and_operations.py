@@ -1,0 +1,175 @@
+"""The exported SDL matches the live schema, and every published operation runs against the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import build_schema as parse_sdl
+from graphql import parse, validate
+
+from cohort import events
+from cohort.config import PROJECT_ROOT, Settings
+from cohort.graphql.schema import schema_sdl
+from tests.support.db import run_cli
+from tests.support.graphql import ENDPOINT, OPERATIONS_DIR, gid, operations
+from tests.support.live import LiveServer, subscriber, wait_for_listener
+from tests.support.rest import Api, Client
+from tests.support.world import World, as_caller, object_ids
+
+SDL = PROJECT_ROOT / "graphql" / "schema.graphql"
+Ids = Mapping[str, str]
+PAST = "2020-01-01T09:00:00Z"
+
+
+def test_exported_schema_is_current() -> None:
+    assert SDL.read_text() == schema_sdl(), "graphql/schema.graphql is stale: run `cohort graphql export`"
+
+
+def test_export_command_writes_and_checks(tmp_path: Path, settings: Settings) -> None:
+    out = tmp_path / "schema.graphql"
+    written = run_cli("graphql", "export", "--out", str(out), database_url=settings.database_url)
+    assert written.returncode == 0, written.stderr
+    assert out.read_text() == schema_sdl()
+    assert (
+        run_cli(
+            "graphql", "export", "--out", str(out), "--check", database_url=settings.database_url
+        ).returncode
+        == 0
+    )
+    out.write_text(out.read_text().replace("totalCount", "total"))
+    stale = run_cli("graphql", "export", "--out", str(out), "--check", database_url=settings.database_url)
+    assert stale.returncode != 0
+    assert "cohort graphql export" in stale.stderr
+
+
+def test_graphql_folder_holds_no_python() -> None:
+    """A package named ``graphql`` on the path would shadow graphql-core."""
+    folder = PROJECT_ROOT / "graphql"
+    assert not list(folder.rglob("*.py"))
+    assert {path.name for path in folder.iterdir()} == {"README.md", "schema.graphql", "operations"}
+
+
+def test_operations_validate_against_the_exported_sdl() -> None:
+    """What a codegen tool sees (the SDL file) accepts every published operation."""
+    schema = parse_sdl(SDL.read_text())
+    for path in sorted(OPERATIONS_DIR.glob("*.graphql")):
+        assert validate(schema, parse(path.read_text())) == [], path.name
+
+
+def staff_input(**values: Any) -> Callable[[Ids], dict[str, Any]]:
+    return lambda ids: {
+        "input": {key: value(ids) if callable(value) else value for key, value in values.items()}
+    }
+
+
+def cohort_a(ids: Ids) -> str:
+    return gid("Cohort", ids["a"])
+
+
+RUNS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
+    "LearnerDashboard": ("learner", lambda ids: {"lessonCount": 5}),
+    "InstructorCohortOverview": (
+        "instructor",
+        lambda ids: {"programSlug": "backend-foundations", "slug": "a"},
+    ),
+    "MyTokens": ("learner", lambda ids: {}),
+    "UpdateCohort": ("instructor", staff_input(id=cohort_a, timeZone="Europe/Berlin")),
+    "CreateCohort": (
+        "admin",
+        staff_input(
+            programId=lambda ids: gid("Program", ids["program_a"]),
+            name="Cohort C",
+            slug="c",
+            startsOn="2026-09-01",
+            endsOn="2026-12-01",
+        ),
+    ),
+    "CreateLesson": (
+        "instructor",
+        staff_input(cohortId=cohort_a, position=3, title="Testing", releaseAt=PAST),
+    ),
+    "UpdateLesson": (
+        "instructor",
+        staff_input(id=lambda ids: gid("Lesson", ids["lesson_a"]), title="Intro (2nd)"),
+    ),
+    "ReorderLessons": (
+        "instructor",
+        staff_input(
+            cohortId=cohort_a,
+            lessonIds=lambda ids: [gid("Lesson", ids["unreleased"]), gid("Lesson", ids["lesson_a"])],
+        ),
+    ),
+    "DeleteLesson": ("instructor", lambda ids: {"id": gid("Lesson", ids["unreleased"])}),
+    "AddMember": ("instructor", staff_input(cohortId=cohort_a, login="octocat", role="MENTOR")),
+    "ChangeMemberRole": (
+        "instructor",
+        staff_input(id=lambda ids: gid("Membership", ids["membership_a"]), role="MENTOR"),
+    ),
+    "RemoveMember": ("instructor", lambda ids: {"id": gid("Membership", ids["membership_a"])}),
+    "UpdateProfile": ("learner", staff_input(name="Lena", timeZone="Europe/Berlin")),
+    "CreateApiToken": ("learner", staff_input(name="laptop", expiresInDays=30)),
+    "RevokeApiToken": ("learner", lambda ids: {"id": gid("ApiToken", ids["my_token"])}),
+    # subscriptions run over a WebSocket, below
+    "LessonReleased": ("learner", lambda ids: {"cohortId": cohort_a(ids)}),
+}
+
+
+def test_every_operation_has_a_run() -> None:
+    assert set(operations()) == set(RUNS)
+
+
+def failures(value: Any) -> list[Any]:
+    """Every typed error (``__typename`` ending in ``Error``) anywhere in an answer."""
+    if isinstance(value, dict):
+        own = [value] if str(value.get("__typename", "")).endswith("Error") else []
+        return own + [f for item in value.values() for f in failures(item)]
+    if isinstance(value, list):
+        return [f for item in value for f in failures(item)]
+    return []
+
+
+QUERIES_AND_MUTATIONS = [name for name, (_, kind, _) in operations().items() if kind != "subscription"]
+
+
+@pytest.mark.parametrize("name", QUERIES_AND_MUTATIONS)
+async def test_operation_runs(client: Client, world: World, db: Any, name: str) -> None:
+    who, variables = RUNS[name]
+    ids = as_caller(await object_ids(world, db), who)
+    response = await client.post(
+        ENDPOINT,
+        json={"query": operations()[name][2], "operationName": name, "variables": variables(ids)},
+        headers=world.headers[who],
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    assert failures(body["data"]) == [], body
+    root = next(iter(body["data"].values()))
+    assert root is not None, body
+
+
+async def test_subscription_operations_run_over_the_websocket(
+    live_server: LiveServer, client: Client, world: World, db: Any, settings: Settings
+) -> None:
+    ids = as_caller(await object_ids(world, db), "learner")
+    subscriptions = [name for name, (_, kind, _) in operations().items() if kind == "subscription"]
+    assert subscriptions == ["LessonReleased"], "a new subscription needs a way to trigger it here"
+    who, variables = RUNS["LessonReleased"]
+    async with subscriber(
+        live_server.ws_url, payload={"Authorization": world.headers[who]["Authorization"]}
+    ) as sub:
+        await sub.subscribe("op", operations()["LessonReleased"][2], variables(ids), "LessonReleased")
+        await wait_for_listener(settings.redis_url, events.channel("lesson_released", world.cohort_a.id))
+        await Api(client, world.headers["instructor"]).expect(
+            201,
+            "POST",
+            f"/api/v1/cohorts/{world.cohort_a.id}/lessons",
+            json={"position": 3, "title": "Live", "release_at": PAST},
+        )
+        message = await sub.receive()
+        assert message["type"] == "next", message
+        assert "errors" not in message["payload"], message
+        assert message["payload"]["data"]["lessonReleased"]["lesson"]["title"] == "Live"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from redis.asyncio import Redis
 from saq import Queue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from cohort import events
 from cohort.config import Settings
 from cohort.domain.identity.models import User
 from cohort.domain.notifications.jobs import deliver_outbox, queue_reminders, track_deadlines
@@ -215,3 +217,31 @@ async def test_deadline_tracking_allocates_reviewers_once_the_window_closes_and_
     assert await db.scalar(reviews) == 3
     at(ctx, project.review_due_at + timedelta(minutes=1))
     assert (await track_deadlines(ctx))["overdue_reviews"] == 3
+
+
+async def test_reminded_deadlines_are_announced_live_to_the_cohort_once(
+    ctx: JobContext, settings: Settings, db: AsyncSession, world: World, project: Project, lena: User
+) -> None:
+    """GraphQL's ``deadlineApproaching`` subscription listens on this channel."""
+    await add_member(db, world.cohort_a, "kofi")
+    redis = Redis.from_url(settings.redis_url)
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(events.channel("deadline_approaching", world.cohort_a.id))
+    try:
+        await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+        at(ctx, DUE - timedelta(hours=3))
+        assert await queue_reminders(ctx) == {"queued": 2}
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+        assert message is not None
+        announced = events.decode(message["data"])
+        assert announced == events.DeadlineApproaching(
+            cohort_id=world.cohort_a.id, project_id=project.id, title=project.title, due_at=DUE
+        )
+        assert (
+            await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5) is None
+        )  # one per project
+        assert await queue_reminders(ctx) == {"queued": 0}
+        assert await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5) is None  # not again
+    finally:
+        await pubsub.aclose()
+        await redis.aclose()

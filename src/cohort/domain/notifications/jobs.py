@@ -19,6 +19,7 @@ from cohort.domain.notifications.reminders import queue_reminders as decide_remi
 from cohort.domain.notifications.services import DELIVER_JOB, DELIVER_OPTIONS
 from cohort.domain.reviews.allocations import AllocationService
 from cohort.domain.reviews.progress import ProgressFilter, ProgressService, ProgressState
+from cohort.events import EventPublisher
 from cohort.job_context import JobContext
 from cohort.security.actor import SYSTEM_ACTOR
 
@@ -44,8 +45,13 @@ async def queue_digests(ctx: JobContext) -> dict[str, int]:
 
 
 async def queue_reminders(ctx: JobContext) -> dict[str, int]:
-    """Put every submission and review reminder due now into the outbox (once per deadline and offset)."""
-    report = await decide_reminders(ctx["db"], ctx["settings"], ctx["clock"]())
+    """Put every submission and review reminder due now into the outbox (once per deadline and offset),
+    and announce the deadlines reminded of as live ``deadline_approaching`` events (GraphQL)."""
+    publisher = EventPublisher.from_settings(ctx["settings"])
+    try:
+        report = await decide_reminders(ctx["db"], ctx["settings"], ctx["clock"](), publisher)
+    finally:
+        await publisher.close()
     log.info("reminders.queued", queued=report.queued)
     if report.queued:
         await _kick_delivery(ctx)

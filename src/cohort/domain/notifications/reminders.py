@@ -24,6 +24,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cohort import events
 from cohort.config import Settings
 from cohort.domain.cohorts.models import Cohort, CohortStatus
 from cohort.domain.cohorts.services import CohortService
@@ -44,6 +45,7 @@ from cohort.domain.projects.models import Project, Submission
 from cohort.domain.projects.services import ProjectService, SubmissionService
 from cohort.domain.reviews.models import ReviewState, SubmissionState
 from cohort.domain.reviews.progress import Progress, ProgressFilter, ProgressService
+from cohort.events import EventPublisher
 from cohort.mail import EmailContext, ReviewReminder, SubmissionReminder, local_time_label
 
 OWED = frozenset({SubmissionState.NOT_STARTED, SubmissionState.EXTENDED})
@@ -126,9 +128,10 @@ class ReminderBuilder:
         self.session = session
         self.cohort = cohort
         self.now = now
+        self.projects: dict[UUID, Project] = {}
 
     async def build(self, found: Sequence[_Candidate]) -> list[NewMessage]:
-        projects = {
+        projects = self.projects = {
             p.id: p
             for p in await ProjectService(session=self.session).get_many(
                 Project.id.in_({c.project_id for c in found})
@@ -220,9 +223,17 @@ def late_policy_note(project: Project) -> str | None:
 
 
 async def queue_reminders(
-    sessions: Callable[[], AsyncSession], settings: Settings, now: datetime
+    sessions: Callable[[], AsyncSession],
+    settings: Settings,
+    now: datetime,
+    publisher: EventPublisher | None = None,
 ) -> ReminderReport:
-    """Put every reminder due at ``now`` into the outbox (once); one cohort per transaction."""
+    """Put every reminder due at ``now`` into the outbox (once); one cohort per transaction.
+
+    With a ``publisher``, each project whose (unextended) deadline got its reminders in this run is
+    also announced live as a ``deadline_approaching`` event on its cohort's channel, once the
+    cohort's transaction has committed.
+    """
     report = ReminderReport()
     async with sessions() as session:
         cohorts = await CohortService(session=session).get_many(Cohort.status == CohortStatus.ACTIVE)
@@ -238,9 +249,37 @@ async def queue_reminders(
             existing = await outbox.existing_keys([c.key for c in found])
             report.already_decided += len(existing)
             found = await _wanted([c for c in found if c.key not in existing], session)
-            messages = await ReminderBuilder(session, cohort, now).build(found)
-            report.queued += await outbox.add_many(messages, now)
+            builder = ReminderBuilder(session, cohort, now)
+            queued = set(await outbox.add_many(await builder.build(found), now))
+            report.queued += len(queued)
+            _record_approaching(session, [c for c in found if c.key in queued], builder.projects)
+        if publisher is not None:
+            await publisher.publish_committed(session)
     return report
+
+
+def _record_approaching(
+    session: AsyncSession, queued: Sequence[_Candidate], projects: dict[UUID, Project]
+) -> None:
+    """One live event per project whose own deadline (not a learner's extension) is being reminded of."""
+    announced: set[UUID] = set()
+    for candidate in queued:
+        project = projects[candidate.project_id]
+        if (
+            candidate.kind is NotificationKind.SUBMISSION_REMINDER
+            and candidate.due_at == project.due_at
+            and project.id not in announced
+        ):
+            announced.add(project.id)
+            events.record(
+                session,
+                events.DeadlineApproaching(
+                    cohort_id=project.cohort_id,
+                    project_id=project.id,
+                    title=project.title,
+                    due_at=project.due_at,
+                ),
+            )
 
 
 async def _wanted(found: list[_Candidate], session: AsyncSession) -> list[_Candidate]:

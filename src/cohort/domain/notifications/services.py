@@ -97,13 +97,13 @@ class OutboxService(Service[OutboxMessage]):
         )
         return set(rows)
 
-    async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> int:
+    async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> list[str]:
         """Record decided messages (batched inserts); a key seen before is left as it is.
 
-        Returns how many rows were new. Pending ones become due at ``now``.
+        Returns the keys of the rows that were new. Pending ones become due at ``now``.
         """
         if not messages:
-            return 0
+            return []
         rows = [
             {
                 "idempotency_key": m.idempotency_key,
@@ -127,10 +127,9 @@ class OutboxService(Service[OutboxMessage]):
         statement = (
             insert(OutboxMessage)
             .on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
-            .returning(OutboxMessage.id)
+            .returning(OutboxMessage.idempotency_key)
         )
-        inserted = (await self.session.scalars(statement, rows)).all()
-        return len(inserted)
+        return list((await self.session.scalars(statement, rows)).all())
 
     async def claim_next(self, now: datetime) -> Claimed | None:
         """The oldest due message, row-locked (``SKIP LOCKED``) so concurrent senders never share one.

@@ -174,10 +174,13 @@ def _refusal(exc: Exception) -> Response[str]:
 
 
 class UnsubscribeController(Controller):
-    """One-click unsubscribe (RFC 8058): the signed link is the only credential, no sign-in."""
+    """One-click unsubscribe (RFC 8058): the signed link is the only credential, no sign-in.
+
+    Pages for people and mail clients (HTML, also when refusing), so not part of the JSON API's schema.
+    """
 
     path = "/unsubscribe"
-    tags = ["unsubscribe"]
+    include_in_schema = False
     dependencies = {"preference_service": preference_service}
 
     @get("/{token:str}", summary="Confirm unsubscribing (HTML page)", media_type=MediaType.HTML)

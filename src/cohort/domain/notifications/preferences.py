@@ -19,7 +19,7 @@ reminders into the digest) stops what has not gone out yet.
 
 from __future__ import annotations
 
-from cohort.domain.notifications.models import Frequency, NotificationKind
+from cohort.domain.notifications.enums import Frequency, NotificationKind
 
 REMINDER_KINDS = frozenset({NotificationKind.SUBMISSION_REMINDER, NotificationKind.REVIEW_REMINDER})
 DIGEST_KINDS = frozenset({NotificationKind.LEARNER_DIGEST, NotificationKind.MENTOR_DIGEST})

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from cohort.domain.notifications.models import Frequency
+from cohort.domain.notifications.enums import Frequency
 
 
 @lru_cache(maxsize=1024)

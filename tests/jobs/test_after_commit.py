@@ -154,6 +154,7 @@ async def test_admin_retry_starts_delivery_only_when_it_commits(
     await queue_demo_messages(db, [user], world.cohort_a.created_at)
     (row,) = await outbox_rows(db)
     queue = Queue.from_url(settings.redis_url, name=settings.queue_name)
+    await clear(queue)  # the suite's app queue: earlier tests may have left jobs on it
     try:
         refused = await client.post(f"/api/v1/admin/outbox/{row.id}/retry", headers=world.headers["admin"])
         assert_error(refused, 409)  # still pending: nothing to retry, nothing enqueued
@@ -170,7 +171,12 @@ async def test_admin_retry_starts_delivery_only_when_it_commits(
         assert job.timeout == settings.job_timeout_seconds  # the job policy applies to API enqueues too
         assert job.retries == settings.job_max_attempts
     finally:
-        await queue.redis.delete(
-            *[k async for k in queue.redis.scan_iter(f"saq:{settings.queue_name}:*")] or ["-"]
-        )
+        await clear(queue)
         await queue.disconnect()
+
+
+async def clear(queue: Queue) -> None:
+    """Forget every job of ``queue`` (its keys in Redis)."""
+    keys = [key async for key in queue.redis.scan_iter(f"saq:{queue.name}:*")]
+    if keys:
+        await queue.redis.delete(*keys)

@@ -10,6 +10,7 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
 from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.cohorts.schemas import (
@@ -312,24 +313,24 @@ class MembershipService(Service[Membership]):
 
     async def recipients(
         self,
+        cohort: Cohort,
         role: Role,
         *,
         time_zones: Collection[str] | None = None,
         after: UUID | None = None,
         limit: int = 500,
     ) -> Sequence[Membership]:
-        """One page of the memberships with ``role`` in active cohorts whose user has an email address.
+        """One page of the cohort's memberships with ``role`` whose user has an email address.
 
-        Ordered by id; pass the last id as ``after`` for the next page (keyset paging stays fast and
-        never loads everyone at once). ``user`` and ``cohort`` are loaded. For scheduled work (digests),
-        which runs as no one.
+        Ordered by id; pass the last id as ``after`` for the next page (keyset paging within one
+        cohort reads only that cohort's members, and never loads everyone at once). ``user`` is
+        loaded and ``cohort`` set. For scheduled work (digests), which runs as no one.
         """
         statement = (
             select(Membership)
             .join(User, User.id == Membership.user_id)
-            .join(Cohort, Cohort.id == Membership.cohort_id)
-            .where(Membership.role == role, Cohort.status == CohortStatus.ACTIVE, User.email.is_not(None))
-            .options(contains_eager(Membership.user), contains_eager(Membership.cohort))
+            .where(Membership.cohort_id == cohort.id, Membership.role == role, User.email.is_not(None))
+            .options(contains_eager(Membership.user))
             .order_by(Membership.id)
             .limit(limit)
         )
@@ -337,7 +338,10 @@ class MembershipService(Service[Membership]):
             statement = statement.where(User.time_zone.in_(list(time_zones)))
         if after is not None:
             statement = statement.where(Membership.id > after)
-        return (await self.session.scalars(statement)).all()
+        page = (await self.session.scalars(statement)).all()
+        for membership in page:
+            set_committed_value(membership, "cohort", cohort)
+        return page
 
     async def recipient_time_zones(self, role: Role) -> Sequence[str]:
         """The time zones of everyone :meth:`recipients` would return for ``role``."""

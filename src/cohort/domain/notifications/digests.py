@@ -5,9 +5,9 @@ A scan is idempotent: each digest's idempotency key is ``learner_digest:<user>:<
 neither rebuilt nor queued again. A worker that was down catches up on its next scan, as long as the
 slot is at most ``DIGEST_CATCH_UP_HOURS`` old (an older digest would describe a week already over).
 
-Recipients are read in keyset pages of ``NOTIFICATION_BATCH_SIZE``, each page in its own session
-and transaction, so memory stays flat however many learners there are and a scan that stops half way
-keeps what it had queued.
+Recipients are read cohort by cohort in keyset pages of ``NOTIFICATION_BATCH_SIZE``, each page in
+its own session and transaction, so memory stays flat however many learners there are, each page
+reads only its cohort's rows, and a scan that stops half way keeps what it had queued.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.config import Settings
-from cohort.domain.cohorts.models import Membership
-from cohort.domain.cohorts.services import MembershipService
+from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership
+from cohort.domain.cohorts.services import CohortService, MembershipService
 from cohort.domain.lessons.services import LessonService
 from cohort.domain.notifications import links
 from cohort.domain.notifications.digest_sections import LessonFacts, ProjectFacts
@@ -131,16 +131,21 @@ async def queue_learner_digests(
     if not due_zones:
         return report
     facts = LessonFacts()
-    after: UUID | None = None
-    while True:
-        async with sessions() as session, session.begin():
-            page = await MembershipService(session=session).recipients(
-                Role.LEARNER, time_zones=due_zones, after=after, limit=rules.batch_size
-            )
-            if not page:
+    async with sessions() as session:
+        cohorts = await CohortService(session=session).get_many(Cohort.status == CohortStatus.ACTIVE)
+    for cohort in cohorts:
+        after: UUID | None = None
+        while True:
+            async with sessions() as session, session.begin():
+                page = await MembershipService(session=session).recipients(
+                    cohort, Role.LEARNER, time_zones=due_zones, after=after, limit=rules.batch_size
+                )
+                if not page:
+                    break
+                after = page[-1].id
+                report.add(await _queue_page(session, rules, facts, page, now))
+            if len(page) < rules.batch_size:
                 break
-            after = page[-1].id
-            report.add(await _queue_page(session, rules, facts, page, now))
     return report
 
 

@@ -27,7 +27,7 @@ async def roles_of(db: AsyncSession, user: User) -> dict[object, Role]:
     rows = await db.execute(
         select(Membership.cohort_id, Membership.role).where(Membership.user_id == user.id)
     )
-    return dict(rows.tuples().all())
+    return {cohort_id: role for cohort_id, role in rows}
 
 
 async def invite(db: AsyncSession, world: World, login: str, cohort: str, role: Role) -> User:

@@ -7,7 +7,6 @@ returned, and that refused writes change no row of any table while accepted ones
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -17,10 +16,9 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.support.db import all_tables
+from tests.support.db import snapshot
 from tests.support.rest import Client, assert_error
 from tests.support.world import CALLERS
 
@@ -97,16 +95,6 @@ def hidden_params(cases: Iterable[Case]) -> list[Any]:
 async def send(client: Client, case: Case, ids: Ids, headers: Mapping[str, str]) -> httpx.Response:
     body = case.body(ids) if case.body else None
     return await client.request(case.method, API + case.path.format(**ids), json=body, headers=dict(headers))
-
-
-async def snapshot(engine: AsyncEngine) -> list[str]:
-    """Every row of every domain table (minus the token ``last_used_at`` bookkeeping), sorted."""
-    rows: list[str] = []
-    async with engine.connect() as conn:
-        for table in all_tables():
-            result = await conn.execute(text(f"SELECT to_jsonb(t) - 'last_used_at' FROM {table} t"))  # noqa: S608
-            rows += sorted(f"{table} {json.dumps(row, sort_keys=True)}" for (row,) in result)
-    return rows
 
 
 async def check_case(

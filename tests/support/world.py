@@ -126,6 +126,48 @@ async def build_world(db: AsyncSession) -> World:
     )
 
 
+async def object_ids(world: World, db: AsyncSession) -> dict[str, str]:
+    """Every nameable object of ``world`` (and each user's API token, ``token_<caller>``) by name."""
+    ids = {
+        "a": world.cohort_a.id,
+        "b": world.cohort_b.id,
+        "program_a": world.program_a.id,
+        "program_b": world.program_b.id,
+        "lesson_a": world.released_lesson.id,
+        "unreleased": world.unreleased_lesson.id,
+        "lesson_b": world.lesson_b.id,
+        "membership_a": world.memberships["learner"].id,
+        "membership_mentor": world.memberships["mentor"].id,
+        "membership_instructor": world.memberships["instructor"].id,
+        "membership_b": world.memberships["other_learner"].id,
+        **{f"user_{name}": user.id for name, user in world.users.items()},
+    }
+    login_of = {user.id: name for name, user in world.users.items()}
+    tokens = await db.execute(text("SELECT user_id, id FROM api_tokens"))
+    for user_id, token_id in tokens:
+        ids[f"token_{login_of[user_id]}"] = token_id
+    await db.commit()
+    return {name: str(value) for name, value in ids.items()}
+
+
+def as_caller(ids: Mapping[str, str], caller: str) -> dict[str, str]:
+    """``ids`` plus the caller-relative names ``me`` and ``my_token`` (random ids for anonymous)."""
+    unknown = str(uuid.uuid4())
+    return {
+        **ids,
+        "me": ids.get(f"user_{caller}", unknown),
+        "my_token": ids.get(f"token_{caller}", unknown),
+    }
+
+
+async def add_empty_program(db: AsyncSession) -> str:
+    """A program without cohorts: only admins can see it, and it can be deleted."""
+    program = Program(name="Empty", slug="empty")
+    db.add(program)
+    await db.commit()
+    return str(program.id)
+
+
 @dataclass
 class ProjectWorld:
     """Projects, submissions and reviews on top of a :class:`World` (all names are ``World`` callers
@@ -355,45 +397,3 @@ async def add_review(
         )
         await db.flush()
     return review
-
-
-async def object_ids(world: World, db: AsyncSession) -> dict[str, str]:
-    """Every nameable object of ``world`` (and each user's API token, ``token_<caller>``) by name."""
-    ids = {
-        "a": world.cohort_a.id,
-        "b": world.cohort_b.id,
-        "program_a": world.program_a.id,
-        "program_b": world.program_b.id,
-        "lesson_a": world.released_lesson.id,
-        "unreleased": world.unreleased_lesson.id,
-        "lesson_b": world.lesson_b.id,
-        "membership_a": world.memberships["learner"].id,
-        "membership_mentor": world.memberships["mentor"].id,
-        "membership_instructor": world.memberships["instructor"].id,
-        "membership_b": world.memberships["other_learner"].id,
-        **{f"user_{name}": user.id for name, user in world.users.items()},
-    }
-    login_of = {user.id: name for name, user in world.users.items()}
-    tokens = await db.execute(text("SELECT user_id, id FROM api_tokens"))
-    for user_id, token_id in tokens:
-        ids[f"token_{login_of[user_id]}"] = token_id
-    await db.commit()
-    return {name: str(value) for name, value in ids.items()}
-
-
-def as_caller(ids: Mapping[str, str], caller: str) -> dict[str, str]:
-    """``ids`` plus the caller-relative names ``me`` and ``my_token`` (random ids for anonymous)."""
-    unknown = str(uuid.uuid4())
-    return {
-        **ids,
-        "me": ids.get(f"user_{caller}", unknown),
-        "my_token": ids.get(f"token_{caller}", unknown),
-    }
-
-
-async def add_empty_program(db: AsyncSession) -> str:
-    """A program without cohorts: only admins can see it, and it can be deleted."""
-    program = Program(name="Empty", slug="empty")
-    db.add(program)
-    await db.commit()
-    return str(program.id)

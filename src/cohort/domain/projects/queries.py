@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from cohort.domain.projects.models import Extension, Project, Submission, SubmissionVersion
 
@@ -63,6 +64,6 @@ def _counting(stmt: S, due: ColumnElement[datetime], where: Sequence[ColumnEleme
         .join(Project, Project.id == Submission.project_id)
         .outerjoin(Extension, extension_join())
         .where(*where)
-        .distinct(SubmissionVersion.submission_id)
+        .ext(distinct_on(SubmissionVersion.submission_id))
         .order_by(SubmissionVersion.submission_id, *counting_order(due))
     )

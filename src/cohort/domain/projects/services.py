@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from cohort.domain.cohorts.models import Membership
@@ -127,12 +127,6 @@ class ProjectService(Service[Project]):
         policy.require_manage_project(actor, project.cohort_id, project.opens_at, utcnow(), what)
         return project
 
-    async def get_locked(self, actor: Actor, project_id: UUID) -> Project:
-        """The visible project, its row locked until the transaction ends (serialises allocation)."""
-        project = await self.get_for(actor, project_id)
-        await self.lock(project)
-        return project
-
     async def create_for(self, actor: Actor, cohort_id: UUID, data: ProjectCreate) -> Project:
         await self.sibling(CohortService).require_visible(actor, cohort_id)
         policy.require_manage_cohort(actor, cohort_id, "project")
@@ -196,13 +190,15 @@ class ProjectService(Service[Project]):
     async def lock_rubric(self, actor: Actor, project_id: UUID, at: datetime) -> None:
         """Freeze the rubric; the review area calls this first when a review is submitted.
 
-        The row lock this takes lasts until the transaction ends, so a concurrent rubric change
-        either finishes before (and the review is checked against the new rubric) or is refused.
+        While the rubric is still open, the row lock this update takes lasts until the transaction
+        ends, so a concurrent rubric change either finishes first (and the review is checked
+        against the new rubric) or waits and is then refused. Once frozen, nothing is written.
         """
         await self.session.execute(
             update(Project)
-            .where(Project.id == project_id)
-            .values(rubric_locked_at=func.coalesce(Project.rubric_locked_at, at))
+            .where(Project.id == project_id, Project.rubric_locked_at.is_(None))
+            .values(rubric_locked_at=at)
+            .execution_options(synchronize_session=False)
         )
 
     async def lock(self, project: Project) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.cohorts.models import Cohort
@@ -108,7 +109,7 @@ def overrides_in_force(*where: ColumnElement[bool]) -> Select[*tuple[GradeOverri
         select(GradeOverride)
         .join(Submission, Submission.id == GradeOverride.submission_id)
         .where(*where)
-        .distinct(GradeOverride.submission_id)
+        .ext(distinct_on(GradeOverride.submission_id))
         .order_by(GradeOverride.submission_id, GradeOverride.created_at.desc(), GradeOverride.id.desc())
     )
 

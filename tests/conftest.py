@@ -56,6 +56,7 @@ def settings(database_url: str, fake_github: FakeGitHub) -> Settings:
         post_login_redirect="/api/v1/me",
         log_json=True,
         log_level="WARNING",
+        queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}",  # never the queue a local worker serves
     )
 
 

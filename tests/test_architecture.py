@@ -35,6 +35,7 @@ LEAVES = (
     "errors.py",
     "events.py",
     "job_context.py",
+    "after_commit.py",
 )
 PURE = (
     "domain/projects/enums.py",
@@ -42,6 +43,9 @@ PURE = (
     "domain/reviews/rules.py",
     *(f"domain/reviews/{path.name}" for path in sorted((SRC / "domain" / "reviews").glob("allocation_*.py"))),
     "domain/reviews/allocation.py",
+    "domain/notifications/enums.py",
+    "domain/notifications/schedule.py",
+    "domain/notifications/preferences.py",
 )
 """Algorithms and rules without I/O: they import neither the database nor any transport."""
 IO = ("sqlalchemy", "advanced_alchemy", "asyncpg", "litestar", "httpx", "cohort.db", *TRANSPORTS)

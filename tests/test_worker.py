@@ -15,6 +15,7 @@ from cohort.config import Settings
 from cohort.domain.common import utcnow
 from cohort.domain.identity.models import ApiToken
 from cohort.domain.identity.services import ApiTokenService
+from cohort.job_context import build_queue
 from cohort.worker import build_worker
 from tests.support.world import actor_of, make_user
 
@@ -64,3 +65,37 @@ async def test_idle_worker_stops_without_using_the_grace_period(settings: Settin
         await asyncio.wait_for(running, timeout=5)
     finally:
         await queue.disconnect()
+
+
+def test_every_job_is_registered_under_a_dotted_name_with_a_schedule() -> None:
+    from cohort.worker import JOBS, SCHEDULE
+
+    names = {job.__qualname__ for job in JOBS}
+    assert names == {
+        "identity.purge_stale_tokens",
+        "notifications.track_deadlines",
+        "notifications.queue_reminders",
+        "notifications.queue_digests",
+        "notifications.deliver_outbox",
+    }
+    assert {cron.function.__qualname__ for cron in SCHEDULE} == names
+
+
+async def test_every_enqueued_job_gets_a_timeout_and_retries_with_backoff(settings: Settings) -> None:
+    """Whoever enqueues (a request, a job, the cron scheduler), the policy from the settings applies."""
+    settings = dataclasses.replace(settings, job_timeout_seconds=123, job_max_attempts=5)
+    queue = build_queue(dataclasses.replace(settings, queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}"))
+    await queue.connect()
+    try:
+        job = await queue.enqueue("notifications.queue_digests")
+        explicit = await queue.enqueue("notifications.deliver_outbox", timeout=7)
+    finally:
+        await queue.disconnect()
+    assert job is not None
+    assert explicit is not None
+    assert (job.timeout, job.retries) == (123, 5)
+    assert (job.retry_delay, job.retry_backoff) == (
+        settings.job_retry_delay_seconds,
+        settings.job_retry_backoff_max_seconds,
+    )
+    assert explicit.timeout == 7  # what a caller sets explicitly is kept

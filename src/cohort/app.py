@@ -19,6 +19,11 @@ from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.domain.notifications.controllers import (
+    NotificationPreferenceController,
+    OutboxAdminController,
+    UnsubscribeController,
+)
 from cohort.domain.projects.controllers import ProjectController
 from cohort.domain.reviews.controllers import (
     AllocationController,
@@ -36,7 +41,9 @@ from cohort.security.session import SessionCookieConfig
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
+from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.middleware import RequestContextMiddleware
+from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
 
 SUBSCRIBER_BACKLOG = 1_000
 """Events kept per GraphQL subscription that has not consumed them yet."""
@@ -74,7 +81,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
-    database = build_alchemy_config(settings)
+    database = commit_then_enqueue(build_alchemy_config(settings))
+    open_queue, close_queue = queue_lifespan(settings)
     events_backend = redis_backend(settings)
     # a subscriber that stops reading keeps its newest events, not an unbounded queue
     channels = ChannelsPlugin(
@@ -95,6 +103,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CohortController,
             MembershipController,
             LessonController,
+            NotificationPreferenceController,
+            OutboxAdminController,
+            UnsubscribeController,
+            saq_ui_handler(database),
             ProjectController,
             SubmissionController,
             AllocationController,
@@ -102,6 +114,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProgressController,
             graphql,
         ],
+        on_startup=[open_queue, build_saq_ui],
+        on_shutdown=[close_queue],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "actor": Provide(provide_actor),

@@ -52,6 +52,14 @@ def _env_float(name: str, default: float) -> float:
     return default if raw is None or raw == "" else float(raw)
 
 
+def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of integers, e.g. ``REMINDER_OFFSETS_HOURS=24,1``."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return tuple(int(part) for part in raw.split(",") if part.strip())
+
+
 def _env_private_key(default: str) -> str:
     """``GITHUB_APP_PRIVATE_KEY`` (PEM text; ``\\n`` escapes from one-line .env values are unfolded),
     else the contents of the file named by ``GITHUB_APP_PRIVATE_KEY_PATH``."""
@@ -101,6 +109,24 @@ class Settings:
     smtp_username: str = ""  # empty: no login
     smtp_password: str = ""
     smtp_timeout_seconds: float = 30.0
+    queue_name: str = "cohort"  # the SAQ queue (a Redis key prefix) the API enqueues on and the worker serves
+    # Jobs: every job gets a timeout and retries with exponential backoff (delay doubles, up to the cap).
+    job_timeout_seconds: int = 300
+    job_max_attempts: int = 4  # a failing job runs at most this many times
+    job_retry_delay_seconds: float = 5.0
+    job_retry_backoff_max_seconds: float = 300.0
+    # Reminders go out this many hours before each deadline, to those who have not met it yet.
+    reminder_offsets_hours: tuple[int, ...] = (24, 1)
+    # Digests: at this local time in each recipient's own time zone; weekly on this ISO weekday (1 = Monday).
+    digest_local_time: str = "08:00"
+    digest_weekday: int = 1
+    digest_default_frequency: str = "weekly"  # "daily" or "weekly", for recipients who chose nothing
+    digest_catch_up_hours: int = 12  # a digest whose slot was missed by more than this is skipped
+    notification_batch_size: int = 500  # recipients read, built and queued per database round trip
+    # Outbox delivery: concurrent SMTP sends, and backoff for temporary failures (doubling, capped).
+    outbox_send_concurrency: int = 4
+    outbox_retry_base_seconds: float = 30.0
+    outbox_retry_max_seconds: float = 3600.0
     github_app_id: str = ""
     github_app_private_key: str = ""
     github_webhook_secret: str = ""
@@ -164,6 +190,22 @@ class Settings:
             smtp_username=_env("SMTP_USERNAME", d.smtp_username),
             smtp_password=_env("SMTP_PASSWORD", d.smtp_password),
             smtp_timeout_seconds=_env_float("SMTP_TIMEOUT_SECONDS", d.smtp_timeout_seconds),
+            queue_name=_env("QUEUE_NAME", d.queue_name),
+            job_timeout_seconds=_env_int("JOB_TIMEOUT_SECONDS", d.job_timeout_seconds),
+            job_max_attempts=_env_int("JOB_MAX_ATTEMPTS", d.job_max_attempts),
+            job_retry_delay_seconds=_env_float("JOB_RETRY_DELAY_SECONDS", d.job_retry_delay_seconds),
+            job_retry_backoff_max_seconds=_env_float(
+                "JOB_RETRY_BACKOFF_MAX_SECONDS", d.job_retry_backoff_max_seconds
+            ),
+            reminder_offsets_hours=_env_ints("REMINDER_OFFSETS_HOURS", d.reminder_offsets_hours),
+            digest_local_time=_env("DIGEST_LOCAL_TIME", d.digest_local_time),
+            digest_weekday=_env_int("DIGEST_WEEKDAY", d.digest_weekday),
+            digest_default_frequency=_env("DIGEST_DEFAULT_FREQUENCY", d.digest_default_frequency).lower(),
+            digest_catch_up_hours=_env_int("DIGEST_CATCH_UP_HOURS", d.digest_catch_up_hours),
+            notification_batch_size=_env_int("NOTIFICATION_BATCH_SIZE", d.notification_batch_size),
+            outbox_send_concurrency=_env_int("OUTBOX_SEND_CONCURRENCY", d.outbox_send_concurrency),
+            outbox_retry_base_seconds=_env_float("OUTBOX_RETRY_BASE_SECONDS", d.outbox_retry_base_seconds),
+            outbox_retry_max_seconds=_env_float("OUTBOX_RETRY_MAX_SECONDS", d.outbox_retry_max_seconds),
             github_app_id=_env("GITHUB_APP_ID", d.github_app_id),
             github_app_private_key=_env_private_key(d.github_app_private_key),
             github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
@@ -180,6 +222,24 @@ class Settings:
         if len(self.secret_key) < 32:
             msg = "SECRET_KEY must be at least 32 characters"
             raise RuntimeError(msg)
+        self.validate_notifications()
+
+    def validate_notifications(self) -> None:
+        """Refuse schedules that cannot work, at start-up rather than at the first scan."""
+        problems = []
+        if not self.reminder_offsets_hours or any(h <= 0 for h in self.reminder_offsets_hours):
+            problems.append("REMINDER_OFFSETS_HOURS must list positive hours, e.g. 24,1")
+        hour, _, minute = self.digest_local_time.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            problems.append("DIGEST_LOCAL_TIME must be HH:MM, e.g. 08:00")
+        if not 1 <= self.digest_weekday <= 7:
+            problems.append("DIGEST_WEEKDAY must be 1 (Monday) to 7 (Sunday)")
+        if self.digest_default_frequency not in {"daily", "weekly"}:
+            problems.append("DIGEST_DEFAULT_FREQUENCY must be daily or weekly")
+        if self.notification_batch_size < 1 or self.outbox_send_concurrency < 1:
+            problems.append("NOTIFICATION_BATCH_SIZE and OUTBOX_SEND_CONCURRENCY must be at least 1")
+        if problems:
+            raise RuntimeError("; ".join(problems))
 
 
 @lru_cache(maxsize=1)

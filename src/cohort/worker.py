@@ -7,18 +7,35 @@ from saq import CronJob, Queue, Worker
 
 from cohort.config import Settings
 from cohort.db import build_alchemy_config
+from cohort.domain.common import utcnow
 from cohort.domain.identity.jobs import purge_stale_tokens
-from cohort.job_context import JobContext, named
+from cohort.domain.notifications.jobs import deliver_outbox, queue_digests, queue_reminders, track_deadlines
+from cohort.domain.notifications.services import DELIVERY_HEARTBEAT
+from cohort.job_context import JobContext, build_queue, job_policy, named
 from cohort.logging import configure_logging
 
-QUEUE_NAME = "cohort"
-
 PURGE_STALE_TOKENS = named("identity.purge_stale_tokens", purge_stale_tokens)
-JOBS = (PURGE_STALE_TOKENS,)
+QUEUE_DIGESTS = named("notifications.queue_digests", queue_digests)
+DELIVER_OUTBOX = named("notifications.deliver_outbox", deliver_outbox)
+QUEUE_REMINDERS = named("notifications.queue_reminders", queue_reminders)
+TRACK_DEADLINES = named("notifications.track_deadlines", track_deadlines)
+JOBS = (PURGE_STALE_TOKENS, TRACK_DEADLINES, QUEUE_REMINDERS, QUEUE_DIGESTS, DELIVER_OUTBOX)
 """Every job the worker runs, each under its dotted name."""
 
-SCHEDULE = (CronJob(PURGE_STALE_TOKENS, cron="17 3 * * *"),)
-"""Periodic jobs (UTC). Each scans database state, so a missed run is caught up by the next."""
+SCHEDULE = (
+    CronJob(PURGE_STALE_TOKENS, cron="17 3 * * *"),
+    CronJob(TRACK_DEADLINES, cron="* * * * *"),
+    CronJob(QUEUE_REMINDERS, cron="* * * * *"),
+    CronJob(QUEUE_DIGESTS, cron="*/5 * * * *"),
+    CronJob(DELIVER_OUTBOX, cron="* * * * *", heartbeat=DELIVERY_HEARTBEAT),
+)
+"""Periodic jobs (UTC). Each scans database state, so a missed run is caught up by the next.
+
+Deadlines and reminders are scanned every minute (a reminder is at most a minute late). Digests are
+due at a local time in each recipient's zone, so their scan runs every five minutes and decides per
+zone. Delivery runs every minute as a safety net behind the prompt it gets whenever messages are
+queued (a lost prompt, or a message waiting out its retry backoff, waits at most a minute).
+"""
 
 
 log = structlog.get_logger("cohort.worker")
@@ -40,10 +57,6 @@ class CohortWorker(Worker[JobContext]):
         await super().stop()
 
 
-def build_queue(settings: Settings) -> Queue:
-    return Queue.from_url(settings.redis_url, name=QUEUE_NAME)
-
-
 def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker:
     """A worker whose jobs get ``ctx["db"]``, sessions from the same database config as the API."""
     database = build_alchemy_config(settings)
@@ -51,14 +64,19 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker
     async def startup(ctx: JobContext) -> None:
         ctx["settings"] = settings
         ctx["db"] = database.create_session_maker()
-        log.info("worker_started", queue=QUEUE_NAME)
+        ctx["clock"] = utcnow
+        log.info("worker_started", queue=ctx["worker"].queue.name)
 
     async def shutdown(ctx: JobContext) -> None:
         await database.get_engine().dispose()
         log.info("worker_stopped")
 
+    if queue is None:
+        queue = build_queue(settings)
+    else:  # a queue built elsewhere (tests) gets the same timeout and retry policy
+        queue.register_before_enqueue(job_policy(settings))
     return CohortWorker(
-        queue or build_queue(settings),
+        queue,
         functions=list(JOBS),
         cron_jobs=list(SCHEDULE),
         startup=startup,
@@ -72,6 +90,7 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM; in-flight jobs get a grace period to finish."""
     configure_logging(settings)
+    settings.validate_notifications()
     worker = build_worker(settings)
     await worker.queue.connect()
     try:

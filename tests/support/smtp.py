@@ -8,6 +8,7 @@ temporary one).
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import ssl
@@ -100,7 +101,8 @@ class SmtpServer:
     """Start with :meth:`start` (or ``with``), read :attr:`messages`, stop with :meth:`stop`.
 
     ``rcpt_reply`` / ``data_reply``: when set, the server answers every RCPT TO / DATA with that
-    reply instead of accepting it.
+    reply instead of accepting it. ``data_delay_seconds`` slows every accepted message down, so a
+    test can stop a sender while messages are in flight.
     """
 
     def __init__(
@@ -116,6 +118,7 @@ class SmtpServer:
         self.received: list[Received] = []
         self.rcpt_reply: str | None = None
         self.data_reply: str | None = None
+        self.data_delay_seconds = 0.0
         self._logins = logins
         smtp_options: dict[str, Any] = {}
         if certificate is not None and not implicit_tls:
@@ -145,6 +148,7 @@ class SmtpServer:
     def reset(self) -> None:
         self.received.clear()
         self.rcpt_reply = self.data_reply = None
+        self.data_delay_seconds = 0.0
 
     def __enter__(self) -> SmtpServer:
         return self.start()
@@ -181,6 +185,8 @@ class SmtpServer:
     ) -> str:
         if self.data_reply is not None:
             return self.data_reply
+        if self.data_delay_seconds:
+            await asyncio.sleep(self.data_delay_seconds)
         raw = envelope.original_content or b""
         transport = server.transport
         message = BytesParser(policy=policy.default).parsebytes(raw)

@@ -3,6 +3,7 @@
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.notifications.models import NotificationPreference, OutboxMessage
 from cohort.domain.projects.enums import GradeAggregation, LatePolicy, ReviewerPool
 from cohort.domain.projects.models import Extension, Project, RubricCriterion, Submission, SubmissionVersion
 from cohort.domain.reviews.models import AllocationRun, GradeOverride, Review, ReviewExclusion, ReviewScore
@@ -19,6 +20,8 @@ __all__ = [
     "LatePolicy",
     "Lesson",
     "Membership",
+    "NotificationPreference",
+    "OutboxMessage",
     "Program",
     "Project",
     "Review",

@@ -93,3 +93,15 @@ async def provide_actor(request: Request[Any, Any, Any], db_session: NamedDepend
     if actor is None:
         raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")
     return actor
+
+
+async def actor_for_connection(
+    connection: ASGIConnection[Any, Any, Any, Any], db_session: AsyncSession
+) -> Actor:
+    """The caller of any connection (e.g. an ASGI app mounted behind a guard); 401 if none."""
+    user = await authenticate(
+        db_session, connection.headers.get("authorization"), session_user_id(connection)
+    )
+    if user is None:
+        raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")
+    return await load_actor(db_session, user)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
 from sqlalchemy import ColumnElement, exists, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.cohorts.schemas import (
@@ -309,6 +310,49 @@ class MembershipService(Service[Membership]):
         membership = await self.get_for(actor, membership_id)
         policy.require_manage_cohort(actor, membership.cohort_id, "membership")
         await self.delete(membership.id)
+
+    async def recipients(
+        self,
+        cohort: Cohort,
+        role: Role,
+        *,
+        time_zones: Collection[str] | None = None,
+        after: UUID | None = None,
+        limit: int = 500,
+    ) -> Sequence[Membership]:
+        """One page of the cohort's memberships with ``role`` whose user has an email address.
+
+        Ordered by id; pass the last id as ``after`` for the next page (keyset paging within one
+        cohort reads only that cohort's members, and never loads everyone at once). ``user`` is
+        loaded and ``cohort`` set. For scheduled work (digests), which runs as no one.
+        """
+        statement = (
+            select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.cohort_id == cohort.id, Membership.role == role, User.email.is_not(None))
+            .options(contains_eager(Membership.user))
+            .order_by(Membership.id)
+            .limit(limit)
+        )
+        if time_zones is not None:
+            statement = statement.where(User.time_zone.in_(list(time_zones)))
+        if after is not None:
+            statement = statement.where(Membership.id > after)
+        page = (await self.session.scalars(statement)).all()
+        for membership in page:
+            set_committed_value(membership, "cohort", cohort)
+        return page
+
+    async def recipient_time_zones(self, role: Role) -> Sequence[str]:
+        """The time zones of everyone :meth:`recipients` would return for ``role``."""
+        statement = (
+            select(User.time_zone)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Cohort, Cohort.id == Membership.cohort_id)
+            .where(Membership.role == role, Cohort.status == CohortStatus.ACTIVE, User.email.is_not(None))
+            .distinct()
+        )
+        return (await self.session.scalars(statement)).all()
 
     async def move_all(self, from_user_id: UUID, to_user_id: UUID) -> None:
         """Give ``to_user_id`` every membership of ``from_user_id`` in cohorts it is not in yet.

@@ -156,6 +156,22 @@ class LessonService(Service[Lesson]):
         await session.flush()
         return [lessons[lesson_id] for lesson_id in lesson_ids]
 
+    async def releasing_between(
+        self, cohort_ids: Collection[UUID], start: datetime, end: datetime
+    ) -> Sequence[Lesson]:
+        """Lessons of these cohorts released in ``[start, end)``, by cohort and release time.
+
+        For scheduled work (digests), which runs as no one: callers decide who may see the result.
+        """
+        if not cohort_ids:
+            return []
+        return await self.get_many(
+            Lesson.cohort_id.in_(list(cohort_ids)),
+            Lesson.release_at >= start,
+            Lesson.release_at < end,
+            order_by=[("cohort_id", False), ("release_at", False), ("position", False)],
+        )
+
     async def _ensure_position_free(self, cohort_id: UUID, position: int) -> None:
         if await self.exists(Lesson.cohort_id == cohort_id, Lesson.position == position):
             raise Conflict(f"position {position} is already taken in this cohort")

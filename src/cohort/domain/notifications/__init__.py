@@ -1,0 +1,1 @@
+"""Notifications: the email outbox, per-kind preferences, unsubscribe, reminders and digests."""

@@ -44,7 +44,7 @@ from cohort.domain.identity.models import User
 from cohort.domain.identity.services import ApiTokenService
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.projects.models import Project, RubricCriterion, Submission, SubmissionVersion
-from cohort.domain.reviews.models import Review, ReviewScore
+from cohort.domain.reviews.models import AllocationRun, Review, ReviewScore
 from cohort.domain.roles import Role
 from cohort.security.actor import Actor
 
@@ -178,6 +178,13 @@ async def seed_projects(session: AsyncSession, cohort_id: uuid.UUID, learners: l
             for n, sid in enumerate(submission_ids)
             for shift in range(1, K + 1)
         ]
+        session.add(
+            AllocationRun(
+                project_id=project.id, seed=1, k=K, added=len(reviews), released=0,
+                submissions=len(learners), reviewers=len(learners), assignments=len(reviews),
+                min_load=K, max_load=K, repeats=0, complete_graph=False, shortfalls=[],
+            )
+        )  # fmt: skip
         await session.execute(insert(Review), reviews)
         await session.execute(
             insert(ReviewScore),

@@ -71,8 +71,9 @@ async def dashboard(request: Request[Any, Any, Any]) -> Response[bytes]:
                 {"node": {"id": gid("Lesson", r[1]), "position": r[2], "title": r[3],
                           "releaseAt": r[4].isoformat(), "objectives": r[5]}} for r in mine]},
             "members": {"totalCount": people[0][7] if people else 0, "edges": [
-                {"node": {"id": gid("Membership", r[1]), "role": r[2].upper(), "user": {"id": gid("User", r[3]),
-                    "login": r[4], "name": r[5], "avatarUrl": r[6]}}} for r in people]},
+                {"node": {"id": gid("Membership", r[1]), "role": r[2].upper(), "user": {
+                    "id": gid("User", r[3]), "login": r[4], "name": r[5], "avatarUrl": r[6]}}}
+                for r in people]},
         }}})  # fmt: skip
     user = {"id": gid("User", me[0]), "login": me[2], "name": me[3], "avatarUrl": me[5], "timeZone": me[6]}
     body = {"data": {"me": {"user": user, "memberships": {"totalCount": len(caller.roles), "edges": edges}}}}

@@ -249,7 +249,17 @@ def run_wrk(port: int, script: str, duration: int, connections: int, pid: int) -
         handle.write(script)
     before = cpu_seconds(pid)
     out = subprocess.run(  # noqa: S603
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", handle.name, f"http://127.0.0.1:{port}"],  # noqa: S607
+        [  # noqa: S607
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            handle.name,
+            f"http://127.0.0.1:{port}",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -467,7 +477,8 @@ async def main(duration: int, connections: int, rounds: int) -> None:
         print(f"{when}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
         print(f"wrk -t2 -c{connections} -d{duration}s per run, A/B x{rounds} interleaved")
         print(
-            f"seeded {COHORTS} cohorts, {USERS} users, {LESSONS} lessons of {BODY} B per cohort; pool {POOL_SIZE}"
+            f"seeded {COHORTS} cohorts, {USERS} users, {LESSONS} lessons of {BODY} B per cohort; "
+            f"pool {POOL_SIZE}"
         )
         for endpoint in eps:
             same = same_json(api_bodies[endpoint.name], bare_bodies[endpoint.name], endpoint.kind == "write")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
 
 T = TypeVar("T")
+TOTAL_LABEL = "total_count_"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_SEARCH_LENGTH = 100
@@ -64,6 +65,35 @@ async def list_page(
     if not items and params.offset > 0:
         total = await service.count(*where)
     return Page(items=items, total=total, params=params)
+
+
+async def list_rows(
+    session: AsyncSession,
+    model: type[Any],
+    columns: Sequence[Any],
+    where: Sequence[ColumnElement[bool]],
+    params: ListParams,
+) -> Page[Any]:
+    """:func:`list_page` for hot reads: only ``columns`` are selected, and the rows come back as
+    plain tuples (attributes named like the columns) that convert straight into response structs,
+    without ORM objects. Same order, window and total as :func:`list_page`.
+    """
+    direction = desc if params.descending else asc
+    stmt = (
+        select(*columns, func.count().over().label(TOTAL_LABEL))
+        .where(*where)
+        .order_by(direction(getattr(model, params.sort)), direction(model.id))
+        .limit(params.limit)
+        .offset(params.offset)
+    )
+    rows = (await session.execute(stmt)).all()
+    if rows:
+        total = rows[0][-1]
+    elif params.offset > 0:
+        total = await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    else:
+        total = 0
+    return Page(items=rows, total=total, params=params)
 
 
 async def list_pages(

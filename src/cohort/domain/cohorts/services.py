@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -24,7 +25,7 @@ from cohort.domain.cohorts.schemas import (
 from cohort.domain.common import apply_changes, ensure_time_zone
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import UserService
-from cohort.domain.listing import ListParams, Page, list_page, list_pages
+from cohort.domain.listing import ListParams, Page, list_page, list_pages, list_rows
 from cohort.domain.roles import Role
 from cohort.domain.service import Service
 from cohort.errors import Conflict, NotFound, RuleViolation
@@ -132,10 +133,31 @@ class CohortService(Service[Cohort]):
         status: CohortStatus | None = None,
         search: str | None = None,
     ) -> Page[Cohort]:
+        return await list_page(self, self._list_filters(actor, program_id, status, search), params)
+
+    async def list_rows_for(
+        self,
+        actor: Actor,
+        fields: Sequence[str],
+        params: ListParams,
+        *,
+        program_id: UUID | None = None,
+        status: CohortStatus | None = None,
+        search: str | None = None,
+    ) -> Page[Any]:
+        """:meth:`list_for` selecting only the named columns (a response's fields), as rows."""
+        where = self._list_filters(actor, program_id, status, search)
+        columns = [getattr(Cohort, name) for name in fields]
+        return await list_rows(self.session, Cohort, columns, where, params)
+
+    @staticmethod
+    def _list_filters(
+        actor: Actor, program_id: UUID | None, status: CohortStatus | None, search: str | None
+    ) -> list[ColumnElement[bool]]:
         where = _cohort_filters(actor, status, search)
         if program_id is not None:
             where.append(Cohort.program_id == program_id)
-        return await list_page(self, where, params)
+        return where
 
     async def list_for_programs(
         self,

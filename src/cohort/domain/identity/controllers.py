@@ -24,7 +24,7 @@ from cohort.domain.identity.schemas import (
 )
 from cohort.domain.identity.services import ApiTokenService, UserService
 from cohort.domain.listing import ListParams
-from cohort.security.actor import Actor
+from cohort.security.actor import Actor, Profile
 from cohort.web.convert import to_schema, to_schemas
 from cohort.web.errors import documented_errors
 from cohort.web.listing import Search, page_of, sorted_by
@@ -35,7 +35,7 @@ user_service = Provide(create_service_provider(UserService))
 token_service = Provide(create_service_provider(ApiTokenService))
 
 
-def _me(user: User, actor: Actor) -> MeRead:
+def _me(user: User | Profile, actor: Actor) -> MeRead:
     memberships = [MembershipSummary(cohort_id=c, role=r.value) for c, r in sorted(actor.roles.items())]
     return msgspec.structs.replace(to_schema(MeRead, user), memberships=memberships)
 
@@ -49,7 +49,7 @@ class MeController(Controller):
 
     @get("/", summary="Who am I", responses=documented_errors(401))
     async def me(self, actor: NamedDependency[Actor], user_service: NamedDependency[UserService]) -> MeRead:
-        return _me(await user_service.get_me(actor), actor)
+        return _me(actor.profile or await user_service.get_me(actor), actor)
 
     @patch("/", summary="Change my name or time zone", responses=documented_errors(401, 422))
     async def update_me(

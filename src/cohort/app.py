@@ -38,6 +38,7 @@ from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
+from cohort.web.dependencies import resolve_dependencies_in_order
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
+    resolve_dependencies_in_order()
     database = build_alchemy_config(settings, RequestSessionConfig)
     database.before_send_handler = settle_transaction(database)
     database = commit_then_enqueue(database)

@@ -79,7 +79,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     database_echo: bool = False
     database_pool_size: int = 10  # connections kept open per API process (or worker)
-    database_max_overflow: int = 10  # extra connections opened under bursts, closed when returned
+    database_max_overflow: int = 0  # extra connections beyond the pool (opened per burst, then closed)
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEV_SECRET_KEY
     session_cookie_name: str = "cohort_session"

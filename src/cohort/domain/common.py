@@ -54,3 +54,8 @@ def violated(exc: DBAPIError, constraint: str) -> bool:
     """
     cause = getattr(exc.orig, "__cause__", None)
     return getattr(cause, "constraint_name", None) == constraint
+
+
+def escape_like(text: str, escape: str = "/") -> str:
+    """``text`` with the ``LIKE`` wildcards escaped (by ``escape``), to match it literally."""
+    return text.replace(escape, escape * 2).replace("%", escape + "%").replace("_", escape + "_")

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement, insert, or_, true
+from sqlalchemy import ColumnElement, bindparam, insert, or_, true
 from sqlalchemy.exc import IntegrityError
 
 from cohort import events
@@ -37,7 +37,7 @@ LESSON_COLUMNS = (
 """What a lesson list shows (``is_released`` is computed against the request's clock)."""
 
 
-def _released(released: bool | None, now: datetime) -> list[ColumnElement[bool]]:
+def _released(released: bool | None, now: Any) -> list[ColumnElement[bool]]:
     """The optional ``released`` filter of lesson lists."""
     if released is None:
         return []
@@ -63,12 +63,17 @@ class LessonService(Service[Lesson]):
     ) -> Page[Any]:
         """One page of the cohort's lessons as rows with every ``LessonRead`` field."""
         await self.sibling(CohortService).require_visible(actor, cohort_id)
-        now = utcnow()
-        where: list[ColumnElement[bool]] = [Lesson.cohort_id == cohort_id, *_released(released, now)]
-        if not policy.sees_unreleased_lessons(actor, cohort_id):
-            where.append(Lesson.release_at <= now)
-        columns = [*LESSON_COLUMNS, (Lesson.release_at <= now).label("is_released")]
-        return await list_rows(self.session, Lesson, columns, where, params)
+        staff = policy.sees_unreleased_lessons(actor, cohort_id)
+
+        def build() -> tuple[Sequence[Any], list[ColumnElement[bool]]]:
+            now = bindparam("now", type_=Lesson.release_at.type)
+            where = [Lesson.cohort_id == bindparam("cohort_id"), *_released(released, now)]
+            if not staff:
+                where.append(Lesson.release_at <= now)
+            return [*LESSON_COLUMNS, (Lesson.release_at <= now).label("is_released")], where
+
+        values = {"cohort_id": cohort_id, "now": utcnow()}
+        return await list_rows(self.session, Lesson, ("list", released, staff), build, values, params)
 
     async def list_for_cohorts(
         self,

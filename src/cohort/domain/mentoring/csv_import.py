@@ -67,7 +67,8 @@ class ProfileRow:
 
 
 def error(line: int, key: str, message: str) -> dict[str, Any]:
-    return {"line": line, "key": key, "message": message}
+    """One entry of the refusal's ``extra``; the message names the line too (GraphQL keeps only it)."""
+    return {"line": line, "key": key, "message": f"line {line}: {message}"}
 
 
 def _items(value: str) -> list[str]:

@@ -8,7 +8,7 @@ the input: if its fingerprint differs, something changed since the preview and t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 import anyio.to_thread
@@ -44,6 +44,14 @@ from cohort.security.actor import Actor
 
 class StalePreview(Conflict):
     code = "stale_preview"
+
+
+def managed_cohort_ids(actor: Actor) -> list[UUID] | None:
+    """Cohorts whose pairing the actor manages; ``None`` means all of them (admins)."""
+    visible = policy.visible_cohort_ids(actor)
+    if visible is None:
+        return None
+    return [cohort_id for cohort_id in visible if policy.sees_all_mentorships(actor, cohort_id)]
 
 
 def _started_by(actor: Actor) -> UUID | None:
@@ -180,6 +188,22 @@ class PairingService(Service[PairingRun]):
         policy.require_manage_mentoring(actor, run.cohort_id, "see pairing runs")
         return run
 
+    async def get_many_for(self, actor: Actor, run_ids: Collection[UUID]) -> dict[UUID, PairingRun]:
+        """The runs among ``run_ids`` in cohorts the actor manages."""
+        if not run_ids:
+            return {}
+        where: list[ColumnElement[bool]] = [PairingRun.id.in_(list(run_ids))]
+        managed = managed_cohort_ids(actor)
+        if managed is not None:
+            where.append(PairingRun.cohort_id.in_(managed))
+        return {run.id: run for run in await self.get_many(*where)}
+
+    async def details_for_runs(self, actor: Actor, run_ids: Collection[UUID]) -> dict[UUID, RunDetail]:
+        """Each visible run with its pairs and unmatched learners, in three queries."""
+        runs = await self.get_many_for(actor, run_ids)
+        pairs, unmatched = await self.results_of(list(runs))
+        return {i: RunDetail(run, pairs[i], unmatched[i]) for i, run in runs.items()}
+
     async def detail_for(self, actor: Actor, run_id: UUID) -> RunDetail:
         run = await self.get_for(actor, run_id)
         pairs, unmatched = await self.results_of([run.id])
@@ -275,6 +299,16 @@ class PairingRuleService(Service[PairingRule]):
         if kind is not None:
             where.append(PairingRule.kind == kind)
         return await list_page(self, where, params)
+
+    async def get_many_for(self, actor: Actor, rule_ids: Collection[UUID]) -> dict[UUID, PairingRule]:
+        """The rules among ``rule_ids`` in cohorts the actor manages."""
+        if not rule_ids:
+            return {}
+        where: list[ColumnElement[bool]] = [PairingRule.id.in_(list(rule_ids))]
+        managed = managed_cohort_ids(actor)
+        if managed is not None:
+            where.append(PairingRule.cohort_id.in_(managed))
+        return {rule.id: rule for rule in await self.get_many(*where)}
 
     async def create_for(self, actor: Actor, cohort_id: UUID, data: PairingRuleCreate) -> PairingRule:
         await self.sibling(CohortService).require_visible(actor, cohort_id)

@@ -88,6 +88,16 @@ class MentorProfileService(Service[MentorProfile]):
             raise NotFound("mentor profile not found")
         return profile
 
+    async def get_many_for(self, actor: Actor, profile_ids: Collection[UUID]) -> dict[UUID, MentorProfile]:
+        """The mentor profiles among ``profile_ids`` in cohorts the actor sees."""
+        if not profile_ids:
+            return {}
+        where: list[ColumnElement[bool]] = [MentorProfile.id.in_(list(profile_ids))]
+        visible = policy.visible_cohort_ids(actor)
+        if visible is not None:
+            where.append(MentorProfile.cohort_id.in_(list(visible)))
+        return {row.id: row for row in await self.get_many(*where)}
+
     async def put_for(
         self, actor: Actor, cohort_id: UUID, user_id: UUID, data: MentorProfileWrite
     ) -> tuple[MentorProfile, bool]:
@@ -154,6 +164,31 @@ class LearnerProfileService(Service[LearnerProfile]):
         if profile is None:
             raise NotFound("learner profile not found")
         return profile
+
+    async def get_many_for(self, actor: Actor, profile_ids: Collection[UUID]) -> dict[UUID, LearnerProfile]:
+        """The learner profiles among ``profile_ids`` the actor may read: instructors' cohorts, their
+        own, and their current mentees'."""
+        if not profile_ids:
+            return {}
+        where: list[ColumnElement[bool]] = [LearnerProfile.id.in_(list(profile_ids))]
+        visible = policy.visible_cohort_ids(actor)
+        if visible is not None:
+            managed = [c for c in visible if policy.sees_all_learner_profiles(actor, c)]
+            mentee = select(Mentorship.id).where(
+                Mentorship.cohort_id == LearnerProfile.cohort_id,
+                Mentorship.learner_id == LearnerProfile.user_id,
+                Mentorship.mentor_id == actor.user_id,
+                Mentorship.ended_at.is_(None),
+            )
+            where += [
+                LearnerProfile.cohort_id.in_(list(visible)),
+                or_(
+                    LearnerProfile.cohort_id.in_(managed),
+                    LearnerProfile.user_id == actor.user_id,
+                    mentee.exists(),
+                ),
+            ]
+        return {row.id: row for row in await self.get_many(*where)}
 
     async def put_for(
         self, actor: Actor, cohort_id: UUID, user_id: UUID, data: LearnerProfileWrite

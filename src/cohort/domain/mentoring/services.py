@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.common import apply_changes, utcnow
 from cohort.domain.identity.models import User
-from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.listing import ListParams, Page, list_page, list_pages
 from cohort.domain.mentoring.enums import EndReason, ProgressSignal, RuleKind
 from cohort.domain.mentoring.models import CheckIn, LearnerProfile, MentorProfile, Mentorship, PairingRule
 from cohort.domain.mentoring.profiles import ensure_role, mark_previews_stale
@@ -35,6 +35,22 @@ from cohort.security.actor import Actor
 
 def _refuse(key: str, message: str, detail: str) -> RuleViolation:
     return RuleViolation(detail, extra=[{"key": key, "message": message}])
+
+
+def visible_mentorships(actor: Actor) -> list[ColumnElement[bool]]:
+    """Filters for the mentorships ``actor`` may read (:func:`policy.can_read_mentorship` in SQL)."""
+    visible = policy.visible_cohort_ids(actor)
+    if visible is None:
+        return []
+    managed = [cohort_id for cohort_id in visible if policy.sees_all_mentorships(actor, cohort_id)]
+    return [
+        Mentorship.cohort_id.in_(list(visible)),
+        or_(
+            Mentorship.cohort_id.in_(managed),
+            Mentorship.mentor_id == actor.user_id,
+            Mentorship.learner_id == actor.user_id,
+        ),
+    ]
 
 
 def risk_reasons(deadlines: DeadlineCounts, last: CheckInView | None) -> list[str]:
@@ -86,6 +102,13 @@ class MentorshipService(Service[Mentorship]):
             actor, mentorship.cohort_id, mentorship.mentor_id, mentorship.learner_id
         )
         return mentorship
+
+    async def get_many_for(self, actor: Actor, mentorship_ids: Collection[UUID]) -> dict[UUID, Mentorship]:
+        """The mentorships among ``mentorship_ids`` the actor may read."""
+        if not mentorship_ids:
+            return {}
+        rows = await self.get_many(Mentorship.id.in_(list(mentorship_ids)), *visible_mentorships(actor))
+        return {row.id: row for row in rows}
 
     async def create_for(self, actor: Actor, cohort_id: UUID, data: MentorshipCreate) -> Mentorship:
         await self.sibling(CohortService).require_visible(actor, cohort_id)
@@ -204,22 +227,38 @@ class MentorshipService(Service[Mentorship]):
         page = await list_page(
             self, [Mentorship.mentor_id == actor.user_id, Mentorship.ended_at.is_(None)], params
         )
-        learners = await self._users([m.learner_id for m in page.items])
-        last = await self.sibling(CheckInService).last_of([m.id for m in page.items], with_notes=True)
-        counts = await self._deadlines(actor, page.items)
-        views = [
-            MenteeView(
-                mentorship=m,
-                learner=learners[m.learner_id],
-                last_check_in=last.get(m.id),
-                deadlines=counts.get((m.cohort_id, m.learner_id), DeadlineCounts()),
-                risk_reasons=risk_reasons(
-                    counts.get((m.cohort_id, m.learner_id), DeadlineCounts()), last.get(m.id)
-                ),
+        return Page(items=await self._mentee_views(actor, page.items), total=page.total, params=params)
+
+    async def mentees_many_for(
+        self, actor: Actor, mentorship_ids: Collection[UUID]
+    ) -> dict[UUID, MenteeView]:
+        """The caller's active mentees among the mentorships ``mentorship_ids`` (others: absent)."""
+        if not mentorship_ids:
+            return {}
+        rows = await self.get_many(
+            Mentorship.id.in_(list(mentorship_ids)),
+            Mentorship.mentor_id == actor.user_id,
+            Mentorship.ended_at.is_(None),
+        )
+        return {view.mentorship.id: view for view in await self._mentee_views(actor, rows)}
+
+    async def _mentee_views(self, actor: Actor, rows: Sequence[Mentorship]) -> list[MenteeView]:
+        learners = await self._users([m.learner_id for m in rows])
+        last = await self.sibling(CheckInService).last_of([m.id for m in rows], with_notes=True)
+        counts = await self._deadlines(actor, rows)
+        views = []
+        for m in rows:
+            deadlines = counts.get((m.cohort_id, m.learner_id), DeadlineCounts())
+            views.append(
+                MenteeView(
+                    mentorship=m,
+                    learner=learners[m.learner_id],
+                    last_check_in=last.get(m.id),
+                    deadlines=deadlines,
+                    risk_reasons=risk_reasons(deadlines, last.get(m.id)),
+                )
             )
-            for m in page.items
-        ]
-        return Page(items=views, total=page.total, params=params)
+        return views
 
     async def my_mentors_for(self, actor: Actor) -> list[MyMentorView]:
         """The caller's active mentorships as a learner (one per cohort), newest first, with the
@@ -280,6 +319,37 @@ class CheckInService(Service[CheckIn]):
         page = await list_page(self, [CheckIn.mentorship_id == mentorship.id], params)
         notes = policy.sees_check_in_notes(actor, mentorship.cohort_id, mentorship.mentor_id)
         return Page([CheckInView.of(row, with_notes=notes) for row in page.items], page.total, params)
+
+    async def list_for_mentorships(
+        self, actor: Actor, mentorship_ids: Collection[UUID], params: ListParams
+    ) -> dict[UUID, Page[CheckInView]]:
+        """:meth:`list_for` for several mentorships in one query (hidden ones: an empty page)."""
+        visible = await self.sibling(MentorshipService).get_many_for(actor, mentorship_ids)
+        pages = await list_pages(self.session, CheckIn, CheckIn.mentorship_id, list(visible), [], params)
+        found: dict[UUID, Page[CheckInView]] = {i: Page([], 0, params) for i in mentorship_ids}
+        for mentorship_id, page in pages.items():
+            m = visible[mentorship_id]
+            notes = policy.sees_check_in_notes(actor, m.cohort_id, m.mentor_id)
+            found[mentorship_id] = Page(
+                [CheckInView.of(r, with_notes=notes) for r in page.items], page.total, params
+            )
+        return found
+
+    async def get_many_for(self, actor: Actor, check_in_ids: Collection[UUID]) -> dict[UUID, CheckInView]:
+        """The check-ins among ``check_in_ids`` the actor may read, notes only for staff."""
+        if not check_in_ids:
+            return {}
+        rows = await self.session.execute(
+            select(CheckIn, Mentorship)
+            .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+            .where(CheckIn.id.in_(list(check_in_ids)), *visible_mentorships(actor))
+        )
+        return {
+            row.id: CheckInView.of(
+                row, with_notes=policy.sees_check_in_notes(actor, m.cohort_id, m.mentor_id)
+            )
+            for row, m in rows
+        }
 
     async def get_for(self, actor: Actor, check_in_id: UUID) -> CheckInView:
         row, mentorship = await self._visible(actor, check_in_id)

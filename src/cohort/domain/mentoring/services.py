@@ -4,6 +4,7 @@ learner's overviews, with the access rules applied to every operation."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import date
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -273,6 +274,29 @@ class MentorshipService(Service[Mentorship]):
         mentors = await self._users([m.mentor_id for m in rows])
         last = await self.sibling(CheckInService).last_of([m.id for m in rows], with_notes=False)
         return [MyMentorView(m, mentors[m.mentor_id], last.get(m.id)) for m in rows]
+
+    async def latest_next_steps_of(
+        self, cohort_id: UUID, learner_ids: Collection[UUID], since: date
+    ) -> dict[UUID, tuple[User, CheckIn]]:
+        """Each learner's current mentor and that mentor's latest check-in with next steps held on or
+        after ``since``, in one query. No access check: for jobs (the learner digest)."""
+        if not learner_ids:
+            return {}
+        rows = await self.session.execute(
+            select(CheckIn, User)
+            .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+            .join(User, User.id == Mentorship.mentor_id)
+            .where(
+                Mentorship.cohort_id == cohort_id,
+                Mentorship.learner_id.in_(list(learner_ids)),
+                Mentorship.ended_at.is_(None),
+                CheckIn.held_on >= since,
+                CheckIn.next_steps != "",
+            )
+            .distinct(Mentorship.learner_id)
+            .order_by(Mentorship.learner_id, CheckIn.held_on.desc(), CheckIn.created_at.desc())
+        )
+        return {check_in.learner_id: (mentor, check_in) for check_in, mentor in rows.tuples()}
 
     async def _users(self, user_ids: Collection[UUID]) -> dict[UUID, User]:
         if not user_ids:

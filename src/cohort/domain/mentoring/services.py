@@ -4,7 +4,7 @@ learner's overviews, with the access rules applied to every operation."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -31,7 +31,7 @@ from cohort.domain.roles import Role
 from cohort.domain.service import Service
 from cohort.errors import Conflict, NotFound, RuleViolation
 from cohort.security import policy
-from cohort.security.actor import Actor
+from cohort.security.actor import SYSTEM_ACTOR, Actor
 
 
 def _refuse(key: str, message: str, detail: str) -> RuleViolation:
@@ -243,10 +243,12 @@ class MentorshipService(Service[Mentorship]):
         )
         return {view.mentorship.id: view for view in await self._mentee_views(actor, rows)}
 
-    async def _mentee_views(self, actor: Actor, rows: Sequence[Mentorship]) -> list[MenteeView]:
+    async def _mentee_views(
+        self, actor: Actor, rows: Sequence[Mentorship], at: datetime | None = None
+    ) -> list[MenteeView]:
         learners = await self._users([m.learner_id for m in rows])
         last = await self.sibling(CheckInService).last_of([m.id for m in rows], with_notes=True)
-        counts = await self._deadlines(actor, rows)
+        counts = await self._deadlines(actor, rows, at)
         views = []
         for m in rows:
             deadlines = counts.get((m.cohort_id, m.learner_id), DeadlineCounts())
@@ -274,6 +276,37 @@ class MentorshipService(Service[Mentorship]):
         mentors = await self._users([m.mentor_id for m in rows])
         last = await self.sibling(CheckInService).last_of([m.id for m in rows], with_notes=False)
         return [MyMentorView(m, mentors[m.mentor_id], last.get(m.id)) for m in rows]
+
+    async def mentor_recipients(self, *, after: UUID | None = None, limit: int = 500) -> Sequence[User]:
+        """One page (by user id) of the people mentoring someone now who have an email address. No
+        access check: for jobs (the mentor digest)."""
+        mentoring = select(Mentorship.mentor_id).where(Mentorship.ended_at.is_(None))
+        statement = (
+            select(User).where(User.id.in_(mentoring), User.email.is_not(None)).order_by(User.id).limit(limit)
+        )
+        if after is not None:
+            statement = statement.where(User.id > after)
+        return (await self.session.scalars(statement)).all()
+
+    async def mentees_of_mentors(
+        self, mentor_ids: Collection[UUID], *, at: datetime | None = None
+    ) -> dict[UUID, list[MenteeView]]:
+        """Every listed mentor's active mentees as :meth:`mentees_for` shows them (deadline state as of
+        ``at``), for all the mentors in the same few queries. No access check: for jobs, which read
+        progress as the system actor."""
+        found: dict[UUID, list[MenteeView]] = {i: [] for i in mentor_ids}
+        if not mentor_ids:
+            return found
+        rows = (
+            await self.session.scalars(
+                select(Mentorship)
+                .where(Mentorship.mentor_id.in_(list(mentor_ids)), Mentorship.ended_at.is_(None))
+                .order_by(Mentorship.mentor_id, Mentorship.started_at, Mentorship.id)
+            )
+        ).all()
+        for view in await self._mentee_views(SYSTEM_ACTOR, rows, at):
+            found[view.mentorship.mentor_id].append(view)
+        return found
 
     async def latest_next_steps_of(
         self, cohort_id: UUID, learner_ids: Collection[UUID], since: date
@@ -304,13 +337,15 @@ class MentorshipService(Service[Mentorship]):
         return {u.id: u for u in await self.session.scalars(select(User).where(User.id.in_(list(user_ids))))}
 
     async def _deadlines(
-        self, actor: Actor, mentorships: Sequence[Mentorship]
+        self, actor: Actor, mentorships: Sequence[Mentorship], at: datetime | None = None
     ) -> dict[tuple[UUID, UUID], DeadlineCounts]:
         """Missing and late submissions and overdue reviews per (cohort, learner), as the mentor sees them."""
         wanted = {(m.cohort_id, m.learner_id) for m in mentorships}
         if not wanted:
             return {}
-        answers = await self.sibling(ProgressService).progress_for_cohorts(actor, {c for c, _ in wanted})
+        answers = await self.sibling(ProgressService).progress_for_cohorts(
+            actor, {c for c, _ in wanted}, at=at
+        )
         missing: dict[tuple[UUID, UUID], int] = {}
         late: dict[tuple[UUID, UUID], int] = {}
         overdue: dict[tuple[UUID, UUID], int] = {}

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.common import apply_changes, utcnow
@@ -326,7 +327,7 @@ class MentorshipService(Service[Mentorship]):
                 CheckIn.held_on >= since,
                 CheckIn.next_steps != "",
             )
-            .distinct(Mentorship.learner_id)
+            .ext(distinct_on(Mentorship.learner_id))
             .order_by(Mentorship.learner_id, CheckIn.held_on.desc(), CheckIn.created_at.desc())
         )
         return {check_in.learner_id: (mentor, check_in) for check_in, mentor in rows.tuples()}
@@ -455,7 +456,7 @@ class CheckInService(Service[CheckIn]):
         rows = await self.session.scalars(
             select(CheckIn)
             .where(CheckIn.mentorship_id.in_(list(mentorship_ids)))
-            .distinct(CheckIn.mentorship_id)
+            .ext(distinct_on(CheckIn.mentorship_id))
             .order_by(CheckIn.mentorship_id, CheckIn.held_on.desc(), CheckIn.created_at.desc())
         )
         return {row.mentorship_id: CheckInView.of(row, with_notes=with_notes) for row in rows}

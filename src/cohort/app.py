@@ -19,6 +19,11 @@ from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.domain.mentoring.controllers import (
+    MentorProfileController,
+    MentorshipController,
+    PairingController,
+)
 from cohort.domain.notifications.controllers import (
     NotificationPreferenceController,
     OutboxAdminController,
@@ -117,6 +122,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AllocationController,
             ReviewController,
             ProgressController,
+            MentorProfileController,
+            PairingController,
+            MentorshipController,
             graphql,
         ],
         on_startup=[open_queue, build_saq_ui],

@@ -53,7 +53,7 @@ from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.metrics import SESSION_MAKER_STATE_KEY, MetricsController, prometheus_config
 from cohort.web.middleware import RequestContextMiddleware
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
-from cohort.web.tracing import request_tracing_config
+from cohort.web.tracing import RequestIdSpanMiddleware, request_tracing_config
 
 SUBSCRIBER_BACKLOG = 1_000
 """Events kept per GraphQL subscription that has not consumed them yet."""
@@ -107,6 +107,7 @@ def _observability(
     if configure_tracing(settings, "api"):
         instrument_engine(database.get_engine())
         wiring.plugins.append(OpenTelemetryPlugin(request_tracing_config()))
+        wiring.middleware.append(RequestIdSpanMiddleware())
     return wiring
 
 

@@ -11,6 +11,8 @@ itself.
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -91,6 +93,26 @@ GITHUB_RATE_LIMIT_REMAINING = Gauge(
 
 def multiprocess_enabled() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
+def prepare_multiprocess_dir(processes: int) -> str | None:
+    """Before starting ``processes`` API processes: the folder their metrics share, emptied.
+
+    A folder named by ``PROMETHEUS_MULTIPROC_DIR`` is used (and cleared of a previous run's files,
+    which would otherwise be added to this run's counts); several processes without one get a fresh
+    temporary folder, so their metrics add up instead of each scrape seeing one process.
+    """
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        if processes <= 1:
+            return None
+        folder = tempfile.mkdtemp(prefix="cohort-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    return folder
 
 
 def exposition() -> tuple[bytes, str]:

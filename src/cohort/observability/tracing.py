@@ -14,12 +14,14 @@ log lines carry the request id.
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakSet
 
 import structlog
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cohort.config import Settings
@@ -45,10 +47,26 @@ def configure_tracing(settings: Settings, service: str) -> bool:
 
 
 def instrument_engine(engine: AsyncEngine) -> None:
-    """A span per SQL statement sent through ``engine``."""
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    """A span per SQL statement sent through ``engine`` (and only this engine).
 
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False)
+    ``SQLAlchemyInstrumentor().instrument(engine=...)`` instruments once per process and also patches
+    ``create_engine`` everywhere; an app and a worker in one process each need their own engine
+    traced, so the instrumentation's engine tracer is attached directly.
+    """
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import get_meter
+
+    sync_engine = engine.sync_engine
+    if sync_engine in _traced_engines:
+        return
+    _traced_engines.add(sync_engine)
+    usage = get_meter("cohort.sqlalchemy").create_up_down_counter(
+        name="db.client.connections.usage", unit="connections"
+    )
+    EngineTracer(trace.get_tracer("cohort.sqlalchemy"), sync_engine, usage)  # type: ignore[no-untyped-call]
+
+
+_traced_engines: WeakSet[Engine] = WeakSet()
 
 
 def stamp_job_meta(meta: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ three slowest SQL statements seen at the large size are then run again under
 one uvicorn worker) serves against the large database, and how much Redis memory a queued job takes.
 Nothing is asserted.
 
-Run with ``.venv/bin/python bench/scale.py [--requests 40] [--keep]``; about 5 minutes on 2 cores.
+Run with ``.venv/bin/python bench/scale.py [--requests 100] [--keep]``; about 3 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -448,7 +448,7 @@ async def redis_bytes_per_job(jobs: int = 5_000) -> float:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--requests", type=int, default=40, help="measured requests per endpoint and size")
+    parser.add_argument("--requests", type=int, default=100, help="measured requests per endpoint and size")
     parser.add_argument("--cohorts", type=int, default=1000, help="cohorts at the large size")
     parser.add_argument("--keep", action="store_true", help="keep both databases")
     args = parser.parse_args()

@@ -13,7 +13,8 @@ and the GraphQL dashboards, one in-process app serves ``--requests`` sequential 
 (after a warm-up) and the p50/p99 and the large/small ratio (goal: under 1.5x) are printed. The
 three slowest SQL statements seen at the large size are then run again under
 ``EXPLAIN (ANALYZE, BUFFERS)``. Then: how many requests per second one API process (``cohort api``,
-one uvicorn worker) serves against the large database, and how much Redis memory a queued job takes.
+one uvicorn worker) serves against the large database, how much Redis memory a queued job takes, and
+how big and slow a ``pg_dump`` of the large database is.
 Nothing is asserted.
 
 Run with ``.venv/bin/python bench/scale.py [--requests 100] [--keep]``; about 3 minutes on 2 cores.
@@ -446,6 +447,48 @@ async def redis_bytes_per_job(jobs: int = 5_000) -> float:
     return (after - before) / jobs
 
 
+async def dump_size_and_time(url: str) -> str:
+    """``pg_dump --format=custom`` of a database: size, time and the database's own size."""
+    import shutil
+    import tempfile
+
+    if shutil.which("pg_dump") is None:
+        return "pg_dump not installed"
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        database_bytes = (
+            await conn.execute(text("SELECT pg_database_size(current_database())"))
+        ).scalar_one()
+    await engine.dispose()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "cohort.dump"
+        started = time.perf_counter()
+        command = [
+            "pg_dump",
+            "--format=custom",
+            "--no-owner",
+            "-h",
+            target.host or "127.0.0.1",
+            "-p",
+            str(target.port or 5432),
+            "-U",
+            target.username or "postgres",
+            "-f",
+            str(out),
+            target.database or "",
+        ]
+        await asyncio.to_thread(subprocess.run, command, check=True)
+        elapsed = time.perf_counter() - started
+        dump_bytes = out.stat().st_size
+    return (
+        f"database {database_bytes / 2**20:.0f} MB on disk; pg_dump --format=custom: "
+        f"{dump_bytes / 2**20:.0f} MB in {elapsed:.1f} s"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=100, help="measured requests per endpoint and size")
@@ -489,6 +532,7 @@ async def main() -> None:
             f"one API process (1 uvicorn worker), 8 concurrent clients, large database: {rate:.0f} requests/s"
         )
         print(f"Redis memory per queued job: {await redis_bytes_per_job():.0f} bytes")
+        print(f"backup of the large database: {await dump_size_and_time(large.url)}")
         print(f"\nwhole run: {time.perf_counter() - run_started:.0f} s")
     finally:
         if not args.keep:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -24,8 +25,10 @@ from cohort.config import Settings
 from cohort.domain.common import utcnow
 from cohort.github import GitHubClient
 from cohort.job_context import build_queue
+from cohort.observability.metrics import JOB_FAILURES, prepare_multiprocess_dir, serve_worker_metrics
 from cohort.worker import build_worker
 from tests.support.fake_github import FakeGitHub
+from tests.support.live import free_port
 from tests.support.metrics import value
 from tests.support.notifications import add_member, outbox_rows, queue_demo_messages
 from tests.support.rest import assert_error
@@ -204,3 +207,36 @@ def test_several_processes_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
     assert value(text, "cohort_job_failures_total", job="notifications.deliver_outbox") == 2
     # livesum: both pids' files still exist (no one marked them dead), so both count
     assert value(text, "cohort_db_pool_connections_in_use", role="api") == 6
+
+
+def test_the_worker_serves_its_own_metrics(settings: Settings) -> None:
+    port = free_port()
+    server = serve_worker_metrics("127.0.0.1", port)
+    try:
+        JOB_FAILURES.labels("identity.purge_stale_tokens")  # a labelled child appears at 0
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert value(text, "cohort_job_failures_total", job="identity.purge_stale_tokens") is not None
+
+
+def test_several_api_processes_get_a_shared_metrics_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    assert prepare_multiprocess_dir(1) is None  # one process needs none
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    made = prepare_multiprocess_dir(4)
+    assert made is not None
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == made
+    assert Path(made).is_dir()
+    Path(made).rmdir()
+
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"old run")
+    (given / "keep.txt").write_text("not ours")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    assert prepare_multiprocess_dir(2) == str(given)
+    assert sorted(p.name for p in given.iterdir()) == ["keep.txt"]  # the last run's values are gone

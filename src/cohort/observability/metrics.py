@@ -14,6 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -124,7 +125,7 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
-def serve_worker_metrics(host: str, port: int) -> None:
+def serve_worker_metrics(host: str, port: int) -> WSGIServer:
     """The worker's own ``/metrics`` (job durations and failures, its pool) on a plain HTTP port.
 
     The worker answers no HTTP otherwise, so this listener has no token: bind it to a private address
@@ -134,7 +135,8 @@ def serve_worker_metrics(host: str, port: int) -> None:
     if multiprocess_enabled():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    start_http_server(port, addr=host, registry=registry)
+    server, _ = start_http_server(port, addr=host, registry=registry)
+    return server
 
 
 def instrument_pool(engine: AsyncEngine, role: str) -> None:

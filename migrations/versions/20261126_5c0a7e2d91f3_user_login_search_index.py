@@ -5,7 +5,7 @@ bench/scale.py. A trigram GIN index answers it from the index. Built CONCURRENTL
 migration's transaction, so sign-ins and writes to ``users`` are not blocked while it builds.
 
 Revision ID: 5c0a7e2d91f3
-Revises: 1b8560ef887b
+Revises: fe141d1e3e80
 Create Date: 2026-11-26 08:15:00+00:00
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "5c0a7e2d91f3"
-down_revision: str | None = "1b8560ef887b"
+down_revision: str | None = "fe141d1e3e80"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,6 +25,11 @@ from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.domain.mentoring.controllers import (
+    MentorProfileController,
+    MentorshipController,
+    PairingController,
+)
 from cohort.domain.notifications.controllers import (
     NotificationPreferenceController,
     OutboxAdminController,
@@ -46,6 +51,7 @@ from cohort.observability.tracing import configure_tracing, instrument_engine
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
+from cohort.web.dependencies import resolve_dependencies_in_order
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
@@ -54,6 +60,7 @@ from cohort.web.metrics import SESSION_MAKER_STATE_KEY, MetricsController, prome
 from cohort.web.middleware import RequestContextMiddleware
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
 from cohort.web.tracing import RequestIdSpanMiddleware, request_tracing_config
+from cohort.web.transactions import RequestSessionConfig, settle_transaction
 
 SUBSCRIBER_BACKLOG = 1_000
 """Events kept per GraphQL subscription that has not consumed them yet."""
@@ -116,7 +123,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
-    database = commit_then_enqueue(build_alchemy_config(settings))
+    resolve_dependencies_in_order()
+    database = build_alchemy_config(settings, RequestSessionConfig)
+    database.before_send_handler = settle_transaction(database)
+    database = commit_then_enqueue(database)
     open_queue, close_queue = queue_lifespan(settings)
     events_backend = redis_backend(settings)
     # a subscriber that stops reading keeps its newest events, not an unbounded queue
@@ -149,6 +159,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AllocationController,
             ReviewController,
             ProgressController,
+            MentorProfileController,
+            PairingController,
+            MentorshipController,
             graphql,
             *observability.route_handlers,
         ],

@@ -124,7 +124,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings.validate()
     configure_logging(settings)
     resolve_dependencies_in_order()
-    database = build_alchemy_config(settings, RequestSessionConfig)
+    # Behind PgBouncer's transaction pooling a statement outside a transaction may be prepared on one
+    # server connection and executed on another, so reads keep their transaction there.
+    session_config = SQLAlchemyAsyncConfig if settings.database_pgbouncer else RequestSessionConfig
+    database = build_alchemy_config(settings, session_config)
     database.before_send_handler = settle_transaction(database)
     database = commit_then_enqueue(database)
     open_queue, close_queue = queue_lifespan(settings)

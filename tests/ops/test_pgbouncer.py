@@ -1,8 +1,10 @@
 """The API through a real PgBouncer in transaction pooling mode (``DATABASE_PGBOUNCER=true``).
 
-Two server connections are shared by the app's five client connections, and requests run
-concurrently, so consecutive transactions of one client land on different server connections: the
-case in which cached or identically named prepared statements break.
+The API is served by uvicorn on a loopback port (the in-process test client runs one request at a
+time, which would never share a server connection) and loaded by concurrent clients. Two server
+connections are shared by the app's ten client connections and handed out in turn, so consecutive
+statements of one client land on different server connections: the case in which cached, identically
+named or out-of-transaction prepared statements break.
 """
 
 from __future__ import annotations
@@ -11,17 +13,16 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from cohort.app import create_app
 from cohort.config import Settings
 from cohort.db import asyncpg_connect_args
 from tests.support.graphql import operation
+from tests.support.live import LiveServer
 from tests.support.pgbouncer import PgBouncer
 from tests.support.world import World
 
@@ -34,15 +35,39 @@ def pgbouncer(database_url: str) -> Iterator[PgBouncer]:
 
 
 @pytest.fixture
-async def bounced(settings: Settings, pgbouncer: PgBouncer) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def bounced(settings: Settings, pgbouncer: PgBouncer) -> AsyncIterator[httpx.AsyncClient]:
     through = dataclasses.replace(
-        settings, database_url=pgbouncer.url_for(settings.database_url), database_pgbouncer=True
+        settings,
+        database_url=pgbouncer.url_for(settings.database_url),
+        database_pgbouncer=True,
+        database_pool_size=10,
     )
-    async with AsyncTestClient(app=create_app(through), base_url="http://testserver.local") as client:
-        yield client
+    server = LiveServer(through).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.http_url, timeout=30) as client:
+            yield client
+    finally:
+        server.stop()
 
 
-async def test_smoke_paths_through_pgbouncer(bounced: AsyncTestClient[Litestar], world: World) -> None:
+async def test_concurrent_reads_through_pgbouncer(bounced: httpx.AsyncClient, world: World) -> None:
+    """Reads at once over few server connections: each statement must run where it was prepared
+    (a read outside a transaction would prepare on one server connection and execute on another)."""
+    learner, instructor = world.headers["learner"], world.headers["instructor"]
+    paths = [
+        f"/api/v1/cohorts/{world.cohort_a.id}/lessons",
+        f"/api/v1/cohorts/{world.cohort_a.id}",
+        "/api/v1/me",
+    ]
+    for _ in range(4):
+        answers = await asyncio.gather(
+            *(bounced.get(paths[n % 3], headers=learner if n % 2 else instructor) for n in range(24))
+        )
+        failed = [a.text for a in answers if a.status_code != 200]
+        assert not failed, failed[:3]
+
+
+async def test_smoke_paths_through_pgbouncer(bounced: httpx.AsyncClient, world: World) -> None:
     learner, admin, instructor = (world.headers[k] for k in ("learner", "admin", "instructor"))
     for _ in range(3):  # rounds of concurrent requests: many transactions per server connection
         answers = await asyncio.gather(

@@ -68,6 +68,9 @@ class PgBouncer:
                     "auth_type = trust",
                     f"auth_file = {self.folder / 'userlist.txt'}",
                     "pool_mode = transaction",
+                    # hand out server connections in turn (not the last one used): what a busy
+                    # PgBouncer does anyway, so a client's consecutive transactions change servers
+                    "server_round_robin = 1",
                     f"default_pool_size = {self.server_pool_size}",
                     "max_client_conn = 200",
                     "ignore_startup_parameters = extra_float_digits,options",

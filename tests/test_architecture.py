@@ -36,6 +36,7 @@ LEAVES = (
     "events.py",
     "job_context.py",
     "after_commit.py",
+    *(f"observability/{path.name}" for path in sorted((SRC / "observability").glob("*.py"))),
 )
 PURE = (
     "domain/projects/enums.py",

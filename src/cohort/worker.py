@@ -17,8 +17,11 @@ from cohort.domain.notifications.jobs import (
     track_deadlines,
 )
 from cohort.domain.notifications.services import DELIVERY_HEARTBEAT
-from cohort.job_context import JobContext, build_queue, job_policy, named
+from cohort.job_context import JobContext, build_queue, carry_request_context, job_policy, named
 from cohort.logging import configure_logging
+from cohort.observability.jobs import job_hooks
+from cohort.observability.metrics import instrument_pool, serve_worker_metrics
+from cohort.observability.tracing import configure_tracing, instrument_engine
 
 PURGE_STALE_TOKENS = named("identity.purge_stale_tokens", purge_stale_tokens)
 QUEUE_DIGESTS = named("notifications.queue_digests", queue_digests)
@@ -76,6 +79,11 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker
     """A worker whose jobs get ``ctx["db"]``, sessions from the same database config as the API."""
     database = build_alchemy_config(settings)
 
+    if configure_tracing(settings, "worker"):
+        instrument_engine(database.get_engine())
+    instrument_pool(database.get_engine(), "worker")
+    before_process, after_process = job_hooks()
+
     async def startup(ctx: JobContext) -> None:
         ctx["settings"] = settings
         ctx["db"] = database.create_session_maker()
@@ -90,12 +98,15 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker
         queue = build_queue(settings)
     else:  # a queue built elsewhere (tests) gets the same timeout and retry policy
         queue.register_before_enqueue(job_policy(settings))
+        queue.register_before_enqueue(carry_request_context)
     return CohortWorker(
         queue,
         functions=list(JOBS),
         cron_jobs=list(SCHEDULE),
         startup=startup,
         shutdown=shutdown,
+        before_process=[before_process],
+        after_process=[after_process],
         concurrency=10,
         shutdown_grace_period_s=settings.worker_shutdown_grace_seconds,
         dequeue_timeout=1.0,
@@ -107,6 +118,8 @@ async def run_worker(settings: Settings) -> None:
     configure_logging(settings)
     settings.validate_notifications()
     worker = build_worker(settings)
+    if settings.worker_metrics_port:
+        serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
     await worker.queue.connect()
     try:
         await worker.start()

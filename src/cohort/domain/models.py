@@ -1,5 +1,13 @@
 """Imports every model so metadata (Alembic, tests) sees all tables."""
 
+from cohort.domain.classroom.models import (
+    CohortGitHub,
+    CommitCheck,
+    LearnerRepository,
+    ProjectTemplate,
+    RepositoryCommit,
+    WebhookDelivery,
+)
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.lessons.models import Lesson
@@ -13,17 +21,22 @@ __all__ = [
     "AllocationRun",
     "ApiToken",
     "Cohort",
+    "CohortGitHub",
     "CohortStatus",
+    "CommitCheck",
     "Extension",
     "GradeAggregation",
     "GradeOverride",
     "LatePolicy",
+    "LearnerRepository",
     "Lesson",
     "Membership",
     "NotificationPreference",
     "OutboxMessage",
     "Program",
     "Project",
+    "ProjectTemplate",
+    "RepositoryCommit",
     "Review",
     "ReviewExclusion",
     "ReviewScore",
@@ -33,4 +46,5 @@ __all__ = [
     "Submission",
     "SubmissionVersion",
     "User",
+    "WebhookDelivery",
 ]

@@ -14,6 +14,11 @@ The functions take plain facts (ids, times, counts) rather than ORM rows, so the
 decisions is unit-tested without a database (``tests/unit/test_policy*.py``).
 """
 
+from cohort.security.policy.classroom import (
+    require_manage_github,
+    require_read_github_settings,
+    sees_all_repositories,
+)
 from cohort.security.policy.cohorts import (
     STAFF_ROLES,
     can_manage_cohort,
@@ -75,12 +80,14 @@ __all__ = [
     "is_staff",
     "require_admin",
     "require_manage_cohort",
+    "require_manage_github",
     "require_manage_project",
     "require_manage_reviews",
     "require_rate_review",
     "require_read_accuracy",
     "require_read_cohort",
     "require_read_extensions_of",
+    "require_read_github_settings",
     "require_read_lesson",
     "require_read_program",
     "require_read_progress",
@@ -93,6 +100,7 @@ __all__ = [
     "require_submit",
     "require_unflag_review",
     "require_write_review",
+    "sees_all_repositories",
     "sees_all_submissions",
     "sees_reviewer_identity",
     "sees_unreleased_lessons",

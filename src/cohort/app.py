@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from cohort import __version__
 from cohort.config import Settings, get_settings
 from cohort.db import build_alchemy_config
+from cohort.domain.classroom.controllers import ClassroomController, GitHubWebhookController
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
@@ -112,6 +113,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AllocationController,
             ReviewController,
             ProgressController,
+            ClassroomController,
+            GitHubWebhookController,
             graphql,
         ],
         on_startup=[open_queue, build_saq_ui],

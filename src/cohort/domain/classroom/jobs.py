@@ -14,7 +14,7 @@ import structlog
 from saq import Queue
 
 from cohort.domain.classroom.deliveries import PROCESS_JOB, DeliveryService
-from cohort.domain.classroom.provisioning import projects_to_provision, provision_project
+from cohort.domain.classroom.provisioning import PROVISION_JOB, projects_to_provision, provision_project
 from cohort.domain.classroom.snapshots import snapshot_deadlines as take_snapshots
 from cohort.github import GitHubAppAuth, GitHubAppNotConfigured
 from cohort.job_context import JobContext
@@ -22,7 +22,6 @@ from cohort.security.actor import SYSTEM_ACTOR
 
 log = structlog.get_logger("cohort.jobs")
 
-PROVISION_JOB = "classroom.provision"
 SWEEP_BATCH = 500
 DEFAULT_RATE_LIMIT_PAUSE_SECONDS = 60.0
 

@@ -25,10 +25,11 @@ from uuid import UUID
 
 import structlog
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cohort.after_commit import enqueue_after_commit
 from cohort.domain.classroom.configuration import CohortGitHubService, ProjectTemplateService
 from cohort.domain.classroom.enums import ProvisioningState
 from cohort.domain.classroom.models import CohortGitHub, LearnerRepository, ProjectTemplate
@@ -59,6 +60,7 @@ from cohort.security.actor import Actor
 
 log = structlog.get_logger("cohort.classroom")
 
+PROVISION_JOB = "classroom.provision"
 OPEN_STATES = (ProvisioningState.PENDING, ProvisioningState.CREATED, ProvisioningState.INVITED)
 """States a run moves forward; accepted and failed rows are left alone."""
 WRITE_PERMISSIONS = frozenset({"write", "admin"})
@@ -129,6 +131,35 @@ class ProvisioningService(Service[LearnerRepository]):
         policy.require_manage_github(actor, project.cohort_id, "learner repositories")
         return project
 
+    async def queue_for(self, actor: Actor, project_id: UUID) -> dict[str, int]:
+        """Enroll late joiners and queue a run (after this transaction commits); the state counts.
+
+        Refused (409) while the cohort has no organization or the project no template: the run
+        could only fail.
+        """
+        project = await self.require_manage(actor, project_id)
+        if await self.sibling(CohortGitHubService).link_of(project.cohort_id) is None:
+            raise Conflict("the cohort has no GitHub organization; set it first")
+        if await self.sibling(ProjectTemplateService).template_of(project.id) is None:
+            raise Conflict("the project has no template repository; set it first")
+        await self.enroll_learners(project)
+        self.enqueue_run(project.id)
+        counts = await self.session.execute(
+            select(LearnerRepository.state, func.count())
+            .where(LearnerRepository.project_id == project.id)
+            .group_by(LearnerRepository.state)
+        )
+        found = {state.value: int(n) for state, n in counts.tuples()}
+        return {state.value: found.get(state.value, 0) for state in ProvisioningState}
+
+    def enqueue_run(self, project_id: UUID) -> None:
+        enqueue_after_commit(
+            self.session,
+            PROVISION_JOB,
+            options={"key": f"{PROVISION_JOB}:{project_id}"},
+            project_id=str(project_id),
+        )
+
     async def retry_for(self, actor: Actor, project_id: UUID, learner_id: UUID) -> LearnerRepository:
         """Put a learner's repository back in line for the next run (a failed one from the start
         of what is missing: an existing repository is kept and the learner invited again)."""
@@ -141,6 +172,7 @@ class ProvisioningService(Service[LearnerRepository]):
         row.state = ProvisioningState.PENDING if row.github_repo_id is None else ProvisioningState.CREATED
         row.failure_reason = None
         await self.session.flush()
+        self.enqueue_run(project.id)
         return row
 
     async def _enroll_one(self, project: Project, learner_id: UUID) -> LearnerRepository:

@@ -11,7 +11,7 @@ from advanced_alchemy.extensions.litestar.providers import create_service_provid
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from cohort.config import Settings
 from cohort.domain.classroom.configuration import CohortGitHubService, ProjectTemplateService
@@ -188,9 +188,9 @@ class GitHubWebhookController(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
         delivery_service: NamedDependency[DeliveryService],
-        signature: Annotated[str | None, Parameter(header="X-Hub-Signature-256")] = None,
-        event: Annotated[str | None, Parameter(header="X-GitHub-Event")] = None,
-        delivery_id: Annotated[str | None, Parameter(header="X-GitHub-Delivery")] = None,
+        signature: Annotated[str | None, HeaderParameter(name="X-Hub-Signature-256")] = None,
+        event: Annotated[str | None, HeaderParameter(name="X-GitHub-Event")] = None,
+        delivery_id: Annotated[str | None, HeaderParameter(name="X-GitHub-Delivery")] = None,
     ) -> WebhookAccepted:
         body = await request.body()
         if not verify_signature(settings.github_webhook_secret, body, signature):

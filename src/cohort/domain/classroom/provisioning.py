@@ -149,7 +149,7 @@ class ProvisioningService(Service[LearnerRepository]):
             .where(LearnerRepository.project_id == project.id)
             .group_by(LearnerRepository.state)
         )
-        found = {state.value: int(n) for state, n in counts.tuples()}
+        found = {state.value: int(n) for state, n in counts}
         return {state.value: found.get(state.value, 0) for state in ProvisioningState}
 
     def enqueue_run(self, project_id: UUID) -> None:

@@ -58,13 +58,10 @@ class RepositoryService(Service[LearnerRepository]):
         """Views with the learners' logins and the CI verdict of each head: two queries in all."""
         if not rows:
             return []
-        logins = dict(
-            (
-                await self.session.execute(
-                    select(User.id, User.login).where(User.id.in_({r.learner_id for r in rows}))
-                )
-            ).tuples()
+        found = await self.session.execute(
+            select(User.id, User.login).where(User.id.in_({r.learner_id for r in rows}))
         )
+        logins = {user_id: login for user_id, login in found}
         verdicts = await self._verdicts([(r.id, r.head_sha) for r in rows if r.head_sha])
         views = []
         for r in rows:
@@ -128,7 +125,7 @@ class RepositoryService(Service[LearnerRepository]):
             .order_by(CommitCheck.completed_at.desc())
         )
         found: dict[tuple[UUID, UUID], list[CommitCheck]] = {}
-        for project_id, learner_id, check in rows.tuples():
+        for project_id, learner_id, check in rows:
             found.setdefault((project_id, learner_id), []).append(check)
         return {
             c.submission_id: _verdict(found[(c.project_id, c.author_id)])

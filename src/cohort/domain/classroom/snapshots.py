@@ -70,9 +70,7 @@ async def due_rows(session: AsyncSession, now: datetime) -> list[tuple[UUID, int
         )
         .order_by(due, LearnerRepository.id)
     )
-    return [
-        (row_id, installation, at) for row_id, installation, at in rows.tuples() if installation is not None
-    ]
+    return [(row_id, installation, at) for row_id, installation, at in rows if installation is not None]
 
 
 async def snapshot_deadlines(

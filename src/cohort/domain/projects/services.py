@@ -503,7 +503,7 @@ class SubmissionService(Service[Submission]):
             )
             .group_by(Submission.author_id)
         )
-        return {author: first for author, first in rows.tuples()}
+        return {author: first for author, first in rows}
 
     async def list_for(self, actor: Actor, project_id: UUID, params: ListParams) -> Page[SubmissionView]:
         """Staff see every submission of the project; a learner only their own."""

@@ -11,8 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from cohort.domain.classroom.enums import ProvisioningState
-from cohort.domain.classroom.models import CohortGitHub, LearnerRepository, ProjectTemplate
+from tests.support.classroom import seed_github
 from tests.support.matrix import Case, Expect, check_case, check_hidden, hidden_params, matrix_params, sees
 from tests.support.rest import Client
 from tests.support.world import ProjectWorld, World, project_object_ids
@@ -46,30 +45,7 @@ CASES: list[Case] = [
 
 @pytest.fixture
 async def targets(world: World, project_world: ProjectWorld, db: AsyncSession) -> dict[str, str]:
-    db.add(CohortGitHub(cohort_id=world.cohort_a.id, organization="acme-bootcamp", installation_id=77))
-    db.add(
-        ProjectTemplate(
-            project_id=project_world.project.id, template_owner="acme-bootcamp", template_name="tpl"
-        )
-    )
-    repos = {
-        f"repo_{name}": LearnerRepository(
-            project_id=project_world.project.id,
-            learner_id=user.id,
-            state=ProvisioningState.ACCEPTED,
-            github_repo_id=900 + n,
-            owner="acme-bootcamp",
-            name=f"todo-api-{user.login}",
-            html_url=f"https://github.com/acme-bootcamp/todo-api-{user.login}",
-            default_branch="main",
-        )
-        for n, (name, user) in enumerate(
-            [("learner", world.users["learner"]), ("peer1", project_world.peers["peer1"])]
-        )
-    }
-    db.add_all(repos.values())
-    await db.commit()
-    return {**project_object_ids(world, project_world), **{name: str(r.id) for name, r in repos.items()}}
+    return {**project_object_ids(world, project_world), **await seed_github(db, world, project_world)}
 
 
 @pytest.mark.parametrize(("case", "caller"), matrix_params(CASES))

@@ -16,14 +16,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cohort.domain.classroom.models import CohortGitHub, ProjectTemplate
+from cohort.domain.classroom.enums import ProvisioningState
+from cohort.domain.classroom.models import CohortGitHub, LearnerRepository, ProjectTemplate
 from cohort.domain.cohorts.models import Cohort, Membership
 from cohort.domain.identity.models import User
 from cohort.domain.projects.models import Project
 from cohort.domain.roles import Role
 from cohort.github import GitHubAppAuth
 from tests.support.fake_github import FakeGitHub
-from tests.support.world import make_project
+from tests.support.world import ProjectWorld, World, make_project
 
 AppFactory = Callable[..., GitHubAppAuth]
 """``make_app(**retry_policy)`` (fixture): the app's credentials on the fake GitHub."""
@@ -133,3 +134,27 @@ def repo_payload(fake: FakeGitHub, owner: str, name: str) -> dict[str, Any]:
         "owner": {"id": repo.owner_id, "login": repo.owner},
         "default_branch": repo.default_branch,
     }
+
+
+async def seed_github(db: AsyncSession, world: World, pw: ProjectWorld) -> dict[str, str]:
+    """The authorization matrices' GitHub rows on a ``ProjectWorld``: cohort A on an organization,
+    ``project`` with a template, accepted repositories for the learner and peer1; their ids by name."""
+    db.add(CohortGitHub(cohort_id=world.cohort_a.id, organization=ORG, installation_id=77))
+    db.add(ProjectTemplate(project_id=pw.project.id, template_owner=ORG, template_name="tpl"))
+    learners = [("learner", world.users["learner"]), ("peer1", pw.peers["peer1"])]
+    repos = {
+        f"repo_{name}": LearnerRepository(
+            project_id=pw.project.id,
+            learner_id=user.id,
+            state=ProvisioningState.ACCEPTED,
+            github_repo_id=900 + n,
+            owner=ORG,
+            name=f"todo-api-{user.login}",
+            html_url=f"https://github.com/{ORG}/todo-api-{user.login}",
+            default_branch="main",
+        )
+        for n, (name, user) in enumerate(learners)
+    }
+    db.add_all(repos.values())
+    await db.commit()
+    return {name: str(r.id) for name, r in repos.items()}

@@ -122,6 +122,7 @@ async def test_the_feedback_pull_request_compares_the_work_with_the_template(
     sessions: Callable[[], AsyncSession],
     app_auth: GitHubAppAuth,
     fake_github: FakeGitHub,
+    db: AsyncSession,
     due: datetime,
 ) -> None:
     classroom = deadline_classroom
@@ -148,3 +149,33 @@ async def test_the_feedback_pull_request_compares_the_work_with_the_template(
     idle_repo = fake_github.repo(idle.owner, idle.name)
     assert idle_repo is not None
     assert idle_repo.pulls == []
+
+
+async def test_a_feedback_pull_request_missing_at_the_deadline_opens_after_a_push(
+    deadline_classroom: Classroom,
+    sessions: Callable[[], AsyncSession],
+    app_auth: GitHubAppAuth,
+    fake_github: FakeGitHub,
+    db: AsyncSession,
+    due: datetime,
+) -> None:
+    classroom = deadline_classroom
+    await provision_project(sessions, SYSTEM_ACTOR, classroom.project.id, app_auth)
+    learner = classroom.learners[1]
+    await submit_version(db, classroom.project, learner, due - timedelta(hours=3), sha="f" * 40)
+    await db.commit()
+    await snapshot_deadlines(sessions, SYSTEM_ACTOR, app_auth, due + timedelta(minutes=1))
+    row = (await rows(sessions, classroom))[1]
+    assert (row.snapshot_source, row.feedback_pr_url) == (SnapshotSource.EXPLICIT, None)
+    assert row.owner is not None
+    assert row.name is not None
+
+    sha = fake_github.push_commit(row.owner, row.name, message="late fix")
+    async with sessions() as session, session.begin():
+        stored = await session.get(LearnerRepository, row.id)
+        assert stored is not None
+        stored.head_sha = sha  # what the push delivery records
+    opened = await snapshot_deadlines(sessions, SYSTEM_ACTOR, app_auth, due + timedelta(minutes=2))
+
+    assert opened.feedback_opened == 1
+    assert (await rows(sessions, classroom))[1].feedback_pr_url is not None

@@ -46,6 +46,7 @@ from cohort.github import (
     GitHubAlreadyExists,
     GitHubAppAuth,
     GitHubClient,
+    GitHubError,
     GitHubForbidden,
     GitHubNotFound,
     GitHubRateLimited,
@@ -289,6 +290,9 @@ class ProvisioningService(Service[LearnerRepository]):
             row.failure_reason = exc.detail
             report.failed += 1
             report.failures[learner.login] = exc.detail
+        except GitHubError as exc:  # an answer we could not use: try again on the next run
+            report.deferred += 1
+            log.warning("provisioning.deferred", learner=learner.login, reason=exc.detail)
         await self.session.flush()
 
     async def _advance(

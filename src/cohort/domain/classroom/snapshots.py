@@ -88,8 +88,49 @@ async def snapshot_deadlines(
         except GitHubError as exc:
             report.deferred += 1
             log.warning("snapshot.deferred", repository=str(row_id), reason=exc.detail)
+    await _open_missing_feedback(sessions, app, report)
     log.info("snapshot.run", **report.as_dict())
     return report
+
+
+async def _open_missing_feedback(
+    sessions: Callable[[], AsyncSession], app: GitHubAppAuth, report: SnapshotReport
+) -> None:
+    """Feedback pull requests that could not be opened at the deadline (nothing pushed yet, or GitHub
+    failing then), tried again once a push shows there is something to compare."""
+    async with sessions() as session:
+        waiting = (
+            await session.execute(
+                select(LearnerRepository.id, CohortGitHub.installation_id)
+                .join(Project, Project.id == LearnerRepository.project_id)
+                .join(CohortGitHub, CohortGitHub.cohort_id == Project.cohort_id)
+                .where(
+                    LearnerRepository.snapshot_source.in_(
+                        [SnapshotSource.EXPLICIT, SnapshotSource.DEFAULT_BRANCH]
+                    ),
+                    LearnerRepository.feedback_pr_url.is_(None),
+                    LearnerRepository.head_sha.is_not(None),
+                    LearnerRepository.head_sha != LearnerRepository.base_sha,
+                    CohortGitHub.installation_id.is_not(None),
+                )
+            )
+        ).all()
+    for row_id, installation_id in waiting:
+        assert installation_id is not None
+        client = app.installation_client(installation_id)
+        try:
+            async with sessions() as session, session.begin():
+                row = await session.scalar(
+                    select(LearnerRepository)
+                    .where(LearnerRepository.id == row_id, LearnerRepository.feedback_pr_url.is_(None))
+                    .with_for_update(skip_locked=True)
+                )
+                pull = None if row is None else await ensure_feedback_pull_request(client, row)
+                if row is not None and pull is not None:
+                    row.feedback_pr_number, row.feedback_pr_url = pull.number, pull.html_url
+                    report.feedback_opened += 1
+        except GitHubError as exc:
+            log.warning("feedback.deferred", repository=str(row_id), reason=exc.detail)
 
 
 async def _snapshot_one(
@@ -122,12 +163,17 @@ async def _snapshot_one(
             row.snapshot_source, row.snapshot_sha = SnapshotSource.DEFAULT_BRANCH, head[0].sha
             report.recorded += 1
     row.snapshot_due_at = due
+    await session.flush()
     if row.feedback_pr_url is None and row.snapshot_source is not SnapshotSource.EMPTY:
-        pull = await ensure_feedback_pull_request(client, row)
+        try:
+            pull = await ensure_feedback_pull_request(client, row)
+        except GitHubError as exc:  # the snapshot stands; the pull request can be opened later
+            log.warning("feedback.deferred", repository=str(row.id), reason=exc.detail)
+            return
         if pull is not None:
             row.feedback_pr_number, row.feedback_pr_url = pull.number, pull.html_url
             report.feedback_opened += 1
-    await session.flush()
+            await session.flush()
 
 
 def _repo_url(row: LearnerRepository) -> str:

@@ -289,3 +289,31 @@ async def test_installation_tokens_are_cached_and_refreshed_before_expiry(
     gh_clock.advance(3600 - 200)  # inside the refresh margin: a new token before the old one expires
     await run(sessions, classroom, app_auth)
     assert fake_github.count("POST", minted) == 2
+
+
+async def test_a_repository_renamed_on_github_is_found_again_by_its_id(
+    classroom: Classroom,
+    sessions: Callable[[], AsyncSession],
+    app_auth: GitHubAppAuth,
+    fake_github: FakeGitHub,
+) -> None:
+    """The rename's webhook was missed: the next run follows the repository's stable id."""
+    await run(sessions, classroom, app_auth)
+    learner = classroom.learners[0]
+    repo = fake_github.repo(ORG, expected_name(classroom, learner.login))
+    assert repo is not None
+    del fake_github.repos[repo.key]
+    repo.name = "renamed-by-an-instructor"
+    fake_github.repos[repo.key] = repo
+    fake_github.accept_invitation(ORG, repo.name, learner.login)
+
+    report = await run(sessions, classroom, app_auth)
+
+    row = (await rows_of(sessions, classroom))[learner.login]
+    assert (row.name, row.state, report.accepted, report.failed) == (
+        repo.name,
+        ProvisioningState.ACCEPTED,
+        1,
+        0,
+    )
+    assert len(learner_repos(fake_github)) == 4

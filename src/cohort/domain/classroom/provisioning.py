@@ -312,6 +312,26 @@ class ProvisioningService(Service[LearnerRepository]):
                 report.adopted += 1
             row.state = ProvisioningState.CREATED
             row.failure_reason = None
+        await self._invite(row, login, client, report)
+
+    async def _invite(
+        self, row: LearnerRepository, login: str, client: GitHubClient, report: ProvisioningReport
+    ) -> None:
+        """Invite (or check on) the learner; a repository renamed on GitHub is found again by its id."""
+        try:
+            await self._invite_once(row, login, client, report)
+        except GitHubNotFound:
+            if row.github_repo_id is None:
+                raise
+            repo = await client.get_repo_by_id(row.github_repo_id)  # GitHubNotFound: really gone
+            if (repo.owner.login, repo.name) == (row.owner, row.name):
+                raise
+            row.owner, row.name, row.html_url = repo.owner.login, repo.name, repo.html_url
+            await self._invite_once(row, login, client, report)
+
+    async def _invite_once(
+        self, row: LearnerRepository, login: str, client: GitHubClient, report: ProvisioningReport
+    ) -> None:
         assert row.owner is not None
         assert row.name is not None
         if row.base_sha is None:

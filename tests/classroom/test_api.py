@@ -245,3 +245,18 @@ async def test_the_status_list_costs_the_same_queries_for_more_learners(
 
     assert (few[1], many[1]) == (4, 16)
     assert many[0] == few[0]
+
+
+async def test_a_run_stopped_by_a_long_rate_limit_reschedules_itself(
+    classroom: Classroom, job_ctx: JobContext, fake_github: FakeGitHub
+) -> None:
+    fake_github.secondary_rate_limit(1, window_seconds=3600, retry_after=900)  # longer than a worker waits
+
+    result = await provision(job_ctx, project_id=str(classroom.project.id))
+
+    assert (result["stopped"], result["retry_after_seconds"]) == ("rate_limited", 900)
+    queue = job_ctx["queue"]
+    job = await queue.job(f"classroom.provision:{classroom.project.id}:after-rate-limit")
+    assert job is not None
+    assert job.kwargs == {"project_id": str(classroom.project.id)}
+    assert job.scheduled >= int(datetime.now(UTC).timestamp()) + 890

@@ -14,7 +14,12 @@ import structlog
 from saq import Queue
 
 from cohort.domain.classroom.deliveries import PROCESS_JOB, DeliveryService
-from cohort.domain.classroom.provisioning import PROVISION_JOB, projects_to_provision, provision_project
+from cohort.domain.classroom.provisioning import (
+    PROVISION_JOB,
+    PROVISION_TIMEOUT_SECONDS,
+    projects_to_provision,
+    provision_project,
+)
 from cohort.domain.classroom.snapshots import snapshot_deadlines as take_snapshots
 from cohort.github import GitHubAppAuth, GitHubAppNotConfigured
 from cohort.job_context import JobContext
@@ -51,10 +56,12 @@ async def provision(ctx: JobContext, *, project_id: str) -> dict[str, Any]:
     report = await provision_project(ctx["db"], SYSTEM_ACTOR, UUID(project_id), app)
     if report.stopped == "rate_limited":
         pause = report.retry_after_seconds or DEFAULT_RATE_LIMIT_PAUSE_SECONDS
+        # its own key: this run's job still holds the project's key while it finishes
         await _queue(ctx).enqueue(
             PROVISION_JOB,
-            key=provision_key(project_id),
+            key=f"{provision_key(project_id)}:after-rate-limit",
             scheduled=int(time.time() + pause),
+            timeout=PROVISION_TIMEOUT_SECONDS,
             project_id=project_id,
         )
     return report.as_dict()
@@ -65,7 +72,12 @@ async def provision_open_projects(ctx: JobContext) -> dict[str, Any]:
     async with ctx["db"]() as session:
         project_ids = await projects_to_provision(session, ctx["clock"]())
     for project_id in project_ids:
-        await _queue(ctx).enqueue(PROVISION_JOB, key=provision_key(project_id), project_id=str(project_id))
+        await _queue(ctx).enqueue(
+            PROVISION_JOB,
+            key=provision_key(project_id),
+            timeout=PROVISION_TIMEOUT_SECONDS,
+            project_id=str(project_id),
+        )
     return {"projects": len(project_ids)}
 
 

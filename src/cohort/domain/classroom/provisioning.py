@@ -62,6 +62,8 @@ from cohort.security.actor import Actor
 log = structlog.get_logger("cohort.classroom")
 
 PROVISION_JOB = "classroom.provision"
+PROVISION_TIMEOUT_SECONDS = 3600
+"""A run over a large cohort waits out GitHub's secondary limit (about 40 learners a minute)."""
 OPEN_STATES = (ProvisioningState.PENDING, ProvisioningState.CREATED, ProvisioningState.INVITED)
 """States a run moves forward; accepted and failed rows are left alone."""
 WRITE_PERMISSIONS = frozenset({"write", "admin"})

@@ -44,6 +44,7 @@ PURE = (
     "domain/classroom/enums.py",
     "domain/classroom/naming.py",
     "domain/classroom/events.py",
+    "domain/classroom/ci.py",
     "domain/reviews/rules.py",
     *(f"domain/reviews/{path.name}" for path in sorted((SRC / "domain" / "reviews").glob("allocation_*.py"))),
     "domain/reviews/allocation.py",

@@ -1,7 +1,7 @@
 """classroom github repositories ci webhooks
 
 Revision ID: 25904d7664e0
-Revises: 1b8560ef887b
+Revises: fe141d1e3e80
 Create Date: 2026-11-26 07:47:10.557294+00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "25904d7664e0"
-down_revision: str | None = "1b8560ef887b"
+down_revision: str | None = "fe141d1e3e80"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

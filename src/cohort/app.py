@@ -20,6 +20,11 @@ from cohort.domain.classroom.controllers import ClassroomController, GitHubWebho
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.domain.mentoring.controllers import (
+    MentorProfileController,
+    MentorshipController,
+    PairingController,
+)
 from cohort.domain.notifications.controllers import (
     NotificationPreferenceController,
     OutboxAdminController,
@@ -39,12 +44,14 @@ from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
+from cohort.web.dependencies import resolve_dependencies_in_order
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.middleware import RequestContextMiddleware
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
+from cohort.web.transactions import RequestSessionConfig, settle_transaction
 
 SUBSCRIBER_BACKLOG = 1_000
 """Events kept per GraphQL subscription that has not consumed them yet."""
@@ -82,7 +89,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
-    database = commit_then_enqueue(build_alchemy_config(settings))
+    resolve_dependencies_in_order()
+    database = build_alchemy_config(settings, RequestSessionConfig)
+    database.before_send_handler = settle_transaction(database)
+    database = commit_then_enqueue(database)
     open_queue, close_queue = queue_lifespan(settings)
     events_backend = redis_backend(settings)
     # a subscriber that stops reading keeps its newest events, not an unbounded queue
@@ -113,6 +123,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AllocationController,
             ReviewController,
             ProgressController,
+            MentorProfileController,
+            PairingController,
+            MentorshipController,
             ClassroomController,
             GitHubWebhookController,
             graphql,

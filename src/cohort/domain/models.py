@@ -11,6 +11,16 @@ from cohort.domain.classroom.models import (
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.mentoring.models import (
+    CheckIn,
+    LearnerProfile,
+    MentorProfile,
+    Mentorship,
+    PairingRule,
+    PairingRun,
+    PairingRunPair,
+    PairingRunUnmatched,
+)
 from cohort.domain.notifications.models import NotificationPreference, OutboxMessage
 from cohort.domain.projects.enums import GradeAggregation, LatePolicy, ReviewerPool
 from cohort.domain.projects.models import Extension, Project, RubricCriterion, Submission, SubmissionVersion
@@ -20,6 +30,7 @@ from cohort.domain.roles import Role
 __all__ = [
     "AllocationRun",
     "ApiToken",
+    "CheckIn",
     "Cohort",
     "CohortGitHub",
     "CohortStatus",
@@ -28,11 +39,18 @@ __all__ = [
     "GradeAggregation",
     "GradeOverride",
     "LatePolicy",
+    "LearnerProfile",
     "LearnerRepository",
     "Lesson",
     "Membership",
+    "MentorProfile",
+    "Mentorship",
     "NotificationPreference",
     "OutboxMessage",
+    "PairingRule",
+    "PairingRun",
+    "PairingRunPair",
+    "PairingRunUnmatched",
     "Program",
     "Project",
     "ProjectTemplate",

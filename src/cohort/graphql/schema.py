@@ -30,6 +30,7 @@ from cohort.graphql.mutations.classroom import ClassroomMutations
 from cohort.graphql.mutations.cohorts import CohortMutations
 from cohort.graphql.mutations.identity import IdentityMutations
 from cohort.graphql.mutations.lessons import LessonMutations
+from cohort.graphql.mutations.mentoring import MentoringMutations
 from cohort.graphql.mutations.projects import ProjectMutations
 from cohort.graphql.mutations.reviews import ReviewMutations
 from cohort.graphql.nodes import NodeQueries
@@ -37,6 +38,7 @@ from cohort.graphql.subscriptions import Subscription
 from cohort.graphql.types.classroom import ClassroomQueries
 from cohort.graphql.types.cohorts import CohortQueries
 from cohort.graphql.types.identity import IdentityQueries
+from cohort.graphql.types.mentoring import MentoringQueries
 from cohort.graphql.types.projects import ProjectQueries
 from cohort.graphql.types.viewer import ViewerQueries
 
@@ -59,13 +61,27 @@ LIMIT_RULES = (
 
 
 @strawberry.type
-class Query(NodeQueries, ViewerQueries, IdentityQueries, CohortQueries, ProjectQueries, ClassroomQueries):
+class Query(
+    NodeQueries,
+    ViewerQueries,
+    IdentityQueries,
+    CohortQueries,
+    ProjectQueries,
+    MentoringQueries,
+    ClassroomQueries,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    IdentityMutations, CohortMutations, LessonMutations, ProjectMutations, ReviewMutations, ClassroomMutations
+    IdentityMutations,
+    CohortMutations,
+    LessonMutations,
+    ProjectMutations,
+    ReviewMutations,
+    MentoringMutations,
+    ClassroomMutations,
 ):
     pass
 

@@ -16,6 +16,7 @@ from cohort.domain.classroom.models import CommitCheck, LearnerRepository, Repos
 from cohort.domain.classroom.views import CiResult, RepositoryStatusView, SubmissionRepositoryView
 from cohort.domain.identity.models import User
 from cohort.domain.listing import ListParams, Page, list_page
+from cohort.domain.projects.models import Project
 from cohort.domain.projects.services import ProjectService, SubmissionService
 from cohort.domain.service import Service
 from cohort.security import policy
@@ -132,6 +133,34 @@ class RepositoryService(Service[LearnerRepository]):
             for c in commits
             if (c.project_id, c.author_id) in found
         }
+
+    async def failing_heads(self, learners: Collection[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], int]:
+        """How many of each ``(cohort, learner)``'s repositories have a head commit whose CI failed:
+        one query, for the mentor's at-risk view (the caller has decided who is visible)."""
+        if not learners:
+            return {}
+        rows = await self.session.execute(
+            select(
+                Project.cohort_id, LearnerRepository.learner_id, LearnerRepository.id, CommitCheck.conclusion
+            )
+            .join(Project, Project.id == LearnerRepository.project_id)
+            .join(
+                CommitCheck,
+                and_(
+                    CommitCheck.repository_id == LearnerRepository.id,
+                    CommitCheck.sha == LearnerRepository.head_sha,
+                ),
+            )
+            .where(tuple_(Project.cohort_id, LearnerRepository.learner_id).in_(list(learners)))
+        )
+        conclusions: dict[tuple[UUID, UUID, UUID], list[str | None]] = {}
+        for cohort_id, learner_id, repo_id, conclusion in rows:
+            conclusions.setdefault((cohort_id, learner_id, repo_id), []).append(conclusion)
+        failing: dict[tuple[UUID, UUID], int] = {}
+        for (cohort_id, learner_id, _), found in conclusions.items():
+            if combined_conclusion(found) == "failure":
+                failing[(cohort_id, learner_id)] = failing.get((cohort_id, learner_id), 0) + 1
+        return failing
 
     async def _verdicts(self, heads: Sequence[tuple[UUID, str | None]]) -> dict[tuple[UUID, str], CiResult]:
         pairs = [(repo_id, sha) for repo_id, sha in heads if sha]

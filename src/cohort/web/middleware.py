@@ -1,8 +1,8 @@
 """Request ids, one access-log line per request, and one retry of a read that lost its connection.
 
 Kept cheap, since every request pays for it: the request id is read from the raw headers and
-added to the raw response headers; the access line goes through the structured logger only when
-its level is enabled.
+added to the raw response headers; the access line is written only when its level is enabled,
+as one pre-encoded JSON line (:func:`cohort.logging.write_access_line`).
 
 A ``GET`` or ``HEAD`` whose database connection was cut under it (PostgreSQL restarted, a proxy
 dropped idle connections) is run once more before anything is sent: by then SQLAlchemy has
@@ -24,6 +24,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Message, Receive, Scope, Send
 
+from cohort.logging import write_access_line
 from cohort.web.unavailable import RETRYABLE_KEY, UNAVAILABLE_KEY
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -90,13 +91,10 @@ class RequestContextMiddleware(ASGIMiddleware):
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         unavailable = state.get(UNAVAILABLE_KEY)
         if unavailable is None:
-            log.info(
-                "request",
-                method=scope.get("method"),
-                path=scope["path"],
-                status=status,
-                duration_ms=duration_ms,
-            )
+            fields = {"method": scope.get("method"), "path": scope["path"], "status": status}
+            fields["duration_ms"] = duration_ms
+            if not write_access_line({**fields, "event": "request", "request_id": state["request_id"]}):
+                log.info("request", **fields)
         else:
             log.warning(
                 "request",

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cohort import __version__
 from cohort.config import Settings, get_settings
 from cohort.db import build_alchemy_config
+from cohort.domain.classroom.controllers import ClassroomController, GitHubWebhookController
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
@@ -165,6 +166,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MentorProfileController,
             PairingController,
             MentorshipController,
+            ClassroomController,
+            GitHubWebhookController,
             graphql,
             *observability.route_handlers,
         ],

@@ -19,6 +19,7 @@ from saq.types import Context
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.config import Settings
+from cohort.github import GitHubAppAuth
 from cohort.observability.tracing import stamp_job_meta
 
 JobFunction = Callable[..., Awaitable[Any]]
@@ -35,6 +36,9 @@ class JobContext(Context, total=False):
     settings: Settings
     db: Callable[[], AsyncSession]
     clock: Clock
+    github_app: GitHubAppAuth
+    """The GitHub App's credentials, made on first use and kept for the worker's life (so its
+    installation tokens are cached across jobs); tests put one wired to the fake here."""
 
 
 def named(name: str, function: JobFunction) -> JobFunction:

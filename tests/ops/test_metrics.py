@@ -224,9 +224,10 @@ def test_the_worker_serves_its_own_metrics(settings: Settings) -> None:
 def test_several_api_processes_get_a_shared_metrics_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    # set through monkeypatch first, so the value prepare_multiprocess_dir writes is undone afterwards
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
     assert prepare_multiprocess_dir(1) is None  # one process needs none
-    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    assert not os.environ["PROMETHEUS_MULTIPROC_DIR"]
     made = prepare_multiprocess_dir(4)
     assert made is not None
     assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == made

@@ -131,6 +131,7 @@ class Settings:
     github_app_private_key: str = ""
     github_webhook_secret: str = ""
     github_api_token: str = ""
+    api_tokens_per_user: int = 50  # live (unrevoked, unexpired) API tokens one person may hold
     graphql_ide: bool | None = None  # GraphiQL at /graphql; None: on everywhere but production
     graphql_introspection: bool | None = None  # introspection queries; None: on everywhere but production
 
@@ -210,6 +211,7 @@ class Settings:
             github_app_private_key=_env_private_key(d.github_app_private_key),
             github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
             github_api_token=_env("GITHUB_API_TOKEN", d.github_api_token),
+            api_tokens_per_user=_env_int("API_TOKENS_PER_USER", d.api_tokens_per_user),
             graphql_ide=_env_switch("GRAPHQL_IDE", d.graphql_ide),
             graphql_introspection=_env_switch("GRAPHQL_INTROSPECTION", d.graphql_introspection),
         )

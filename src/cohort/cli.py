@@ -53,24 +53,18 @@ def db_downgrade(revision: str) -> None:
 
 @main.command()
 def demo() -> None:
-    """Load the demo program, cohorts, people and lessons (once)."""
-    from cohort.db import build_alchemy_config
+    """Load the demo programs, cohorts, people and lessons (whatever is missing) and print one new API
+    token per demo role."""
     from cohort.demo import load_demo
 
-    async def run() -> None:
-        config = build_alchemy_config(get_settings())
-        try:
-            async with config.get_session() as session, session.begin():
-                result = await load_demo(session)
-        finally:
-            await config.get_engine().dispose()
-        if result.created:
-            click.echo("demo data loaded; admin API token (shown once):")
-            click.echo(result.admin_token)
-        else:
-            click.echo("demo data already present")
+    async def run(session: AsyncSession) -> str:
+        result = await load_demo(session)
+        lines = ["demo data loaded" if result.created else "demo data already present"]
+        lines.append("API tokens of the demo people (shown once; each run replaces the previous ones):")
+        lines.extend(f"  {role:<11} {login:<16} {token}" for role, login, token in result.tokens)
+        return "\n".join(lines)
 
-    asyncio.run(run())
+    click.echo(_run_in_transaction(run))
 
 
 @main.group()

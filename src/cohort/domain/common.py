@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -20,6 +20,24 @@ TimeZoneName = Annotated[
     ),
 ]
 """How a time-zone field looks on the wire; :func:`ensure_time_zone` checks that the zone exists."""
+
+
+NOT_BLANK = r"\S"
+"""The pattern of names, titles and reasons: at least one character that is not whitespace."""
+
+
+class Trimmed(msgspec.Struct):
+    """A request body whose one-line labels (``trimmed``: names, titles, reasons) are stored without
+    surrounding whitespace. Their schema pattern :data:`NOT_BLANK` refuses labels of only spaces
+    before this runs, so a trimmed label is never empty."""
+
+    trimmed: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for name in self.trimmed:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, value.strip())
 
 
 def utcnow() -> datetime:

@@ -131,6 +131,9 @@ class Settings:
     github_app_private_key: str = ""
     github_webhook_secret: str = ""
     github_api_token: str = ""
+    # While Redis is unreachable the worker retries after this delay, doubling up to the cap.
+    queue_retry_base_seconds: float = 0.5
+    queue_retry_max_seconds: float = 30.0
     api_tokens_per_user: int = 50  # live (unrevoked, unexpired) API tokens one person may hold
     graphql_ide: bool | None = None  # GraphiQL at /graphql; None: on everywhere but production
     graphql_introspection: bool | None = None  # introspection queries; None: on everywhere but production
@@ -211,6 +214,8 @@ class Settings:
             github_app_private_key=_env_private_key(d.github_app_private_key),
             github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
             github_api_token=_env("GITHUB_API_TOKEN", d.github_api_token),
+            queue_retry_base_seconds=_env_float("QUEUE_RETRY_BASE_SECONDS", d.queue_retry_base_seconds),
+            queue_retry_max_seconds=_env_float("QUEUE_RETRY_MAX_SECONDS", d.queue_retry_max_seconds),
             api_tokens_per_user=_env_int("API_TOKENS_PER_USER", d.api_tokens_per_user),
             graphql_ide=_env_switch("GRAPHQL_IDE", d.graphql_ide),
             graphql_introspection=_env_switch("GRAPHQL_INTROSPECTION", d.graphql_introspection),

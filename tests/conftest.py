@@ -58,6 +58,10 @@ def settings(database_url: str, fake_github: FakeGitHub) -> Settings:
         log_json=True,
         log_level="WARNING",
         queue_name=fresh_queue_name(),  # never the queue a local worker serves
+        # rate limits have their own tests (tests/test_rate_limits.py); the suite's traffic is not throttled
+        rate_limit_sign_in_per_minute=0,
+        rate_limit_token_creation_per_minute=0,
+        rate_limit_writes_per_minute=0,
     )
 
 

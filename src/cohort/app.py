@@ -44,6 +44,7 @@ from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.middleware import RequestContextMiddleware
+from cohort.web.rate_limits import STORE_NAME, rate_limit_middleware, rate_limit_store
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
 
 SUBSCRIBER_BACKLOG = 1_000
@@ -122,7 +123,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "actor": Provide(provide_actor),
         },
         plugins=[SQLAlchemyPlugin(config=database), channels],
-        middleware=[RequestContextMiddleware(), RequireJsonBody(), _session_config(settings).middleware],
+        middleware=[
+            RequestContextMiddleware(),
+            RequireJsonBody(),
+            _session_config(settings).middleware,
+            *rate_limit_middleware(settings),
+        ],
+        stores={STORE_NAME: rate_limit_store(settings)},
         cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)
         if settings.cors_allow_origins
         else None,

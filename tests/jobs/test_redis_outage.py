@@ -1,8 +1,8 @@
 """Redis (a private server, stopped on purpose) goes away and comes back while the API and the worker run.
 
-The API keeps serving and reports the queue as unavailable; the worker neither spins nor floods the
-log (one state change down, one up, probes spaced by capped exponential backoff) and picks up jobs
-again as soon as Redis is back, without a restart.
+The API keeps serving (rate limits let requests through) and reports the queue as unavailable; the
+worker neither spins nor floods the log (one state change down, one up, probes spaced by capped
+exponential backoff) and picks up jobs again as soon as Redis is back, without a restart.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ async def test_worker_and_api_ride_out_a_redis_outage(
         redis_url=private_redis.url,
         queue_retry_base_seconds=0.05,
         queue_retry_max_seconds=MAX_DELAY,
+        rate_limit_writes_per_minute=100,  # counted in Redis: while it is down, requests go through
     )
     worker = build_worker(settings)
     await worker.queue.connect()

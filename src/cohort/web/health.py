@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.web.errors import documented_errors, error_response
 from cohort.web.jobs import QUEUE_STATE_KEY
+from cohort.web.rate_limits import EXEMPT_OPT_KEY
 
 PROBE_TIMEOUT_SECONDS = 2.0
 
@@ -48,7 +49,7 @@ async def _queue_answers(request: Request[Any, Any, Any]) -> Check:
 
 class HealthController(Controller):
     tags = ["ops"]
-    opt = {"public": True, "rate_limit": False}
+    opt = {EXEMPT_OPT_KEY: True}
 
     @get("/health", summary="Liveness: the process is up", operation_id="getHealth")
     async def health(self) -> Health:

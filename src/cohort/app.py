@@ -38,6 +38,7 @@ from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
+from cohort.web.caching import HttpCachingMiddleware
 from cohort.web.content_type import RequireJsonBody
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequireJsonBody(),
             _session_config(settings).middleware,
             *rate_limit_middleware(settings),
+            HttpCachingMiddleware(settings.session_cookie_name),
         ],
         stores={STORE_NAME: rate_limit_store(settings)},
         cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)

@@ -9,11 +9,8 @@ from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
-from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 
-from cohort import __version__
 from cohort.config import Settings, get_settings
 from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
@@ -45,6 +42,9 @@ from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.middleware import RequestContextMiddleware
+from cohort.web.openapi import install as install_exact_openapi
+from cohort.web.openapi import openapi_config
+from cohort.web.options import answer_options_with_every_method
 from cohort.web.rate_limits import STORE_NAME, rate_limit_middleware, rate_limit_store
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
 
@@ -61,21 +61,6 @@ def _session_config(settings: Settings) -> SessionCookieConfig:
         httponly=True,
         secure=settings.session_cookie_secure,
         samesite="lax",
-    )
-
-
-def _openapi_config() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="Cohort API",
-        version=__version__,
-        description="REST API for cohort-based learning programs. Authenticate with a session cookie "
-        "(GitHub sign-in at /auth/github/login) or `Authorization: Bearer <API token>`.",
-        path="/docs",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-        components=Components(
-            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")}
-        ),
-        security=[{"bearer": []}],
     )
 
 
@@ -96,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     database.before_send_handler = publish_after_commit(database, EventPublisher(events_backend))
     graphql = graphql_controller(settings, build_schema(settings), database.create_session_maker(), channels)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             GitHubAuthController,
@@ -136,8 +121,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.cors_allow_origins
         else None,
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=_openapi_config(),
+        openapi_config=openapi_config([ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")]),
         debug=False,
         logging_config=None,
         signature_namespace={"Settings": Settings},
     )
+    return install_exact_openapi(answer_options_with_every_method(app))

@@ -2,7 +2,9 @@
 
 Litestar decodes a handler's ``data`` as JSON whatever ``Content-Type`` says, so a ``text/plain``
 form post (which browsers send cross-site without a preflight) would be read as JSON. Handlers
-that take a body answer 415 unless it is declared ``application/json`` (or ``application/*+json``).
+that take a body answer 415 when one is sent without being declared ``application/json`` (or
+``application/*+json``); a request without a body is left to the handler (an empty body where one
+is required is a 400 saying so).
 """
 
 from __future__ import annotations
@@ -31,12 +33,21 @@ def is_json(content_type: str | None) -> bool:
     )
 
 
+def _has_body(headers: MutableScopeHeaders) -> bool:
+    """Whether the request carries a body at all (handlers with an optional body accept none)."""
+    length = headers.get("content-length")
+    return bool(headers.get("transfer-encoding")) or (length is not None and length.strip() not in {"", "0"})
+
+
 class RequireJsonBody(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if takes_json_body(scope.get("route_handler")) and not is_json(
-            MutableScopeHeaders(scope).get("content-type")
+        headers = MutableScopeHeaders(scope)
+        if (
+            takes_json_body(scope.get("route_handler"))
+            and _has_body(headers)
+            and not is_json(headers.get("content-type"))
         ):
             raise HTTPException(status_code=415, detail=JSON_REQUIRED)
         await next_app(scope, receive, send)

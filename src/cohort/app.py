@@ -9,7 +9,6 @@ from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from cohort.config import Settings, get_settings
 from cohort.db import build_alchemy_config
@@ -37,6 +36,7 @@ from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
 from cohort.web.caching import HttpCachingMiddleware
 from cohort.web.content_type import RequireJsonBody
+from cohort.web.docs import docs_assets, render_plugins
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReviewController,
             ProgressController,
             graphql,
+            docs_assets(),
         ],
         on_startup=[open_queue, build_saq_ui],
         on_shutdown=[close_queue],
@@ -121,7 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.cors_allow_origins
         else None,
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=openapi_config([ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")]),
+        openapi_config=openapi_config(render_plugins()),
         debug=False,
         logging_config=None,
         signature_namespace={"Settings": Settings},

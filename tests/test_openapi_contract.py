@@ -23,7 +23,9 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from cohort.domain.common import NOT_BLANK
 from cohort.domain.notifications.enums import NotificationKind
+from cohort.web.openapi import NUL_FREE
 from tests.support.rest import Client
 from tests.support.world import World
 
@@ -94,7 +96,8 @@ async def test_request_bodies_forbid_unknown_fields_and_state_their_limits(docum
                 assert schemas[ref]["additionalProperties"] is False, (method, path)
     objective = schemas["LessonCreate"]["properties"]["objectives"]["items"]
     assert (objective["minLength"], objective["maxLength"]) == (1, 300)
-    assert schemas["ProgramCreate"]["properties"]["name"]["pattern"] == r"\S"
+    assert schemas["ProgramCreate"]["properties"]["name"]["pattern"] == NOT_BLANK
+    assert schemas["LessonCreate"]["properties"]["body_markdown"]["pattern"] == NUL_FREE  # no NUL stored
     keys = schemas["PreferencesUpdate"]["properties"]["preferences"]["propertyNames"]["enum"]
     assert keys == [kind.value for kind in NotificationKind]
     offset = next(

@@ -22,8 +22,9 @@ TimeZoneName = Annotated[
 """How a time-zone field looks on the wire; :func:`ensure_time_zone` checks that the zone exists."""
 
 
-NOT_BLANK = r"\S"
-"""The pattern of names, titles and reasons: at least one character that is not whitespace."""
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+"""The pattern of names, titles and reasons: at least one character that is not whitespace, and no
+NUL character (which PostgreSQL cannot store)."""
 
 
 class Trimmed(msgspec.Struct):

@@ -165,11 +165,33 @@ def _describe_body(operation: dict[str, Any], handler: HTTPRouteHandler, compone
     for name, definition in defined.items():
         if definition.get("required") == []:
             del definition["required"]
+        _forbid_nul(definition)
         components[name] = definition
     operation["requestBody"] = {
         "required": not data.has_default,
         "content": {"application/json": {"schema": schema}},
     }
+
+
+NUL_FREE = r"^[^\x00]*$"
+"""PostgreSQL cannot store NUL characters in text, so no string the API stores may contain one."""
+
+
+def _forbid_nul(schema: Any) -> None:
+    """Give every free-form string (no pattern, format or enum of its own) the :data:`NUL_FREE` pattern.
+
+    Patterned strings exclude NUL themselves (slugs, logins, and names with ``NOT_BLANK``).
+    """
+    if isinstance(schema, list):
+        for item in schema:
+            _forbid_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"pattern", "format", "enum"} & set(schema):
+        schema["pattern"] = NUL_FREE
+    for value in schema.values():
+        _forbid_nul(value)
 
 
 def _name_enum_keys(
@@ -215,6 +237,9 @@ def _header(description: str) -> dict[str, Any]:
 
 def _document_errors(path: str, method: str, operation: dict[str, Any], handler: HTTPRouteHandler) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query":
+            _forbid_nul(parameter.get("schema"))
     if is_public(handler):
         operation["security"] = []
     else:

@@ -23,13 +23,20 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.app import create_app
 from cohort.config import PROJECT_ROOT, Settings
+from tests.support.mentoring import MentoringWorld, build_mentoring_world
 from tests.support.world import ProjectWorld, World
 
 EXAMPLES_PER_OPERATION = 8
 ROLES = ("admin", "learner")
+
+
+@pytest.fixture
+async def mentoring_world(world: World, db: AsyncSession) -> MentoringWorld:
+    return await build_mentoring_world(db, world)
 
 
 def load_schema(settings: Settings) -> Any:
@@ -44,7 +51,11 @@ def load_schema(settings: Settings) -> Any:
     "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"]
 )
 def test_every_operation_keeps_its_contract(
-    settings: Settings, world: World, project_world: ProjectWorld, mode: GenerationMode
+    settings: Settings,
+    world: World,
+    project_world: ProjectWorld,
+    mentoring_world: MentoringWorld,
+    mode: GenerationMode,
 ) -> None:
     schema = load_schema(settings)
     # Deletions go last so the other operations still find the real objects.
@@ -64,6 +75,10 @@ def test_every_operation_keeps_its_contract(
         "submission_id": project_world.submissions["learner"].id,
         "review_id": project_world.reviews["of_learner"].id,
         "exclusion_id": project_world.exclusion.id,
+        "mentorship_id": mentoring_world.mentorships["ms"].id,
+        "check_in_id": mentoring_world.check_ins["ci"].id,
+        "run_id": mentoring_world.runs["run"].id,
+        "rule_id": mentoring_world.rule.id,
     }
 
     for role in ROLES:

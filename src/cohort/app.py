@@ -15,6 +15,11 @@ from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.domain.mentoring.controllers import (
+    MentorProfileController,
+    MentorshipController,
+    PairingController,
+)
 from cohort.domain.notifications.controllers import (
     NotificationPreferenceController,
     OutboxAdminController,
@@ -36,6 +41,7 @@ from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
 from cohort.web.caching import HttpCachingMiddleware
 from cohort.web.content_type import RequireJsonBody
+from cohort.web.dependencies import resolve_dependencies_in_order
 from cohort.web.docs import docs_assets, render_plugins
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
@@ -47,6 +53,7 @@ from cohort.web.openapi import openapi_config
 from cohort.web.options import answer_options_with_every_method
 from cohort.web.rate_limits import STORE_NAME, rate_limit_middleware, rate_limit_store
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
+from cohort.web.transactions import RequestSessionConfig, settle_transaction
 
 SUBSCRIBER_BACKLOG = 1_000
 """Events kept per GraphQL subscription that has not consumed them yet."""
@@ -69,7 +76,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
-    database = commit_then_enqueue(build_alchemy_config(settings))
+    resolve_dependencies_in_order()
+    database = build_alchemy_config(settings, RequestSessionConfig)
+    database.before_send_handler = settle_transaction(database)
+    database = commit_then_enqueue(database)
     open_queue, close_queue = queue_lifespan(settings)
     events_backend = redis_backend(settings)
     # a subscriber that stops reading keeps its newest events, not an unbounded queue
@@ -100,6 +110,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AllocationController,
             ReviewController,
             ProgressController,
+            MentorProfileController,
+            PairingController,
+            MentorshipController,
             graphql,
             docs_assets(),
         ],

@@ -248,7 +248,7 @@ def _document_errors(path: str, method: str, operation: dict[str, Any], handler:
         responses["400"] = _error(400)
     if "{" in path:
         responses.setdefault("404", _error(404))
-    if operation.get("requestBody"):
+    if takes_json_body(handler):
         responses["415"] = _error(415)
     if is_rate_limited(path, method, handler):
         headers = {"Retry-After": _header("Seconds to wait before trying again")}

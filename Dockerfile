@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # Multi-stage build: wheels are built in a full image, the runtime image is slim and runs as non-root.
+# Only the runtime pins (requirements.lock) are installed: no test or lint tools (requirements-dev.lock).
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -7,7 +8,8 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+RUN pip install -r requirements.lock \
+ && ! pip show pytest ruff mypy schemathesis hypothesis >/dev/null 2>&1
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY migrations ./migrations

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the whole service on this machine: API (http://127.0.0.1:8000, docs at /docs) and the job worker.
-# Usage: scripts/serve.sh [--demo]   (--demo loads demo programs, cohorts, people and lessons once)
+# Usage: scripts/serve.sh [--demo]   (--demo loads whatever part of the demo is missing and prints one
+#                                     new API token per demo role: admin, instructor, mentor, learner)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -21,6 +21,7 @@ from cohort.config import Settings
 from cohort.migrate import drop_database
 from tests.support.db import SERVER_URL, QueryCounter, all_tables, counting_queries, run_cli
 from tests.support.fake_github import FakeGitHub
+from tests.support.queues import fresh_queue_name, remove_run_keys
 from tests.support.world import ProjectWorld, World, build_project_world, build_world
 
 
@@ -56,8 +57,19 @@ def settings(database_url: str, fake_github: FakeGitHub) -> Settings:
         post_login_redirect="/api/v1/me",
         log_json=True,
         log_level="WARNING",
-        queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}",  # never the queue a local worker serves
+        queue_name=fresh_queue_name(),  # never the queue a local worker serves
+        # rate limits have their own tests (tests/test_rate_limits.py); the suite's traffic is not throttled
+        rate_limit_sign_in_per_minute=0,
+        rate_limit_token_creation_per_minute=0,
+        rate_limit_writes_per_minute=0,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_queue_keys(settings: Settings) -> Iterator[None]:
+    """Leave Redis as the run found it: every SAQ key of this run's queues goes at the end."""
+    yield
+    remove_run_keys(settings.redis_url)
 
 
 @pytest.fixture(scope="session")

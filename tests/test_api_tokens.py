@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.identity.models import ApiToken, User
-from tests.support.db import count_rows
+from tests.support.db import count_rows, run_cli
 from tests.support.rest import Client, assert_error
 from tests.support.world import bearer, make_user
 
@@ -278,3 +278,51 @@ async def test_use_records_last_used_at(client: Client, db: AsyncSession) -> Non
     assert before <= last_used <= datetime.now(UTC)
     listed = {item["id"]: item for item in (await client.get(TOKENS, headers=headers)).json()}
     assert datetime.fromisoformat(listed[created["id"]]["last_used_at"]) == last_used
+
+
+async def test_live_tokens_are_capped_per_user(client: Client, db: AsyncSession) -> None:
+    user, headers = await signed_up(db, "ada")  # holds one live token: the one in ``headers``
+    now = datetime.now(UTC)
+    db.add_all(
+        ApiToken(user_id=user.id, name=f"old {i}", token_prefix="coh_x", token_hash=f"h{i}")
+        for i in range(48)
+    )
+    # revoked and expired tokens do not count
+    db.add(ApiToken(user_id=user.id, name="gone", token_prefix="coh_x", token_hash="r", revoked_at=now))
+    db.add(
+        ApiToken(
+            user_id=user.id, name="ended", token_prefix="coh_x", token_hash="e", expires_at=now - timedelta(1)
+        )
+    )
+    await db.commit()
+
+    fiftieth = await create_token(client, headers)
+    refused = await client.post(TOKENS, json={"name": "one more"}, headers=headers)
+
+    body = assert_error(refused, 422, "rule_violation")
+    assert "50 live API tokens" in body["detail"]
+    assert "revoke one" in body["detail"]
+    assert await count_rows(db, ApiToken, ApiToken.name == "one more") == 0
+
+    revoked = await client.delete(f"{TOKENS}/{fiftieth['id']}", headers=headers)
+    assert revoked.status_code == 204, revoked.text
+    await create_token(client, headers, name="one more")
+
+
+async def test_token_create_cli_prints_a_working_token(
+    client: Client, db: AsyncSession, database_url: str
+) -> None:
+    await make_user(db, "lena-learner")
+    await db.commit()
+
+    result = run_cli("token", "create", "--login", "Lena-Learner", database_url=database_url)
+
+    assert result.returncode == 0, result.stderr
+    raw = result.stdout.strip()
+    me = await client.get("/api/v1/me", headers=auth(raw))
+    assert me.status_code == 200, me.text
+    assert me.json()["login"] == "lena-learner"
+
+    unknown = run_cli("token", "create", "--login", "nobody", database_url=database_url)
+    assert unknown.returncode == 1
+    assert "no user has signed in with the login 'nobody'" in unknown.stderr

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.db import Base
-from cohort.demo import DEMO_PROGRAM_SLUG, LESSONS, PEOPLE, SPRING_LEARNERS
+from cohort.demo import DEMO_PROGRAM_SLUG, DEMO_ROLES, LESSONS, PEOPLE, SPRING_LEARNERS
 from cohort.domain.cohorts.models import Cohort, Membership, Program
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import TOKEN_PREFIX
@@ -20,10 +20,16 @@ async def row_counts(db: AsyncSession) -> dict[str, int]:
     return {t: await count_rows(db, tables[t]) for t in all_tables()}
 
 
+def demo_tokens(stdout: str) -> dict[str, tuple[str, str]]:
+    """``role -> (login, token)`` from what ``cohort demo`` printed."""
+    rows = [line.split() for line in stdout.splitlines() if TOKEN_PREFIX in line]
+    tokens = {role: (login, token) for role, login, token in rows}
+    assert list(tokens) == [role for role, _ in DEMO_ROLES], stdout
+    return tokens
+
+
 def demo_token(stdout: str) -> str:
-    tokens = [line.strip() for line in stdout.splitlines() if line.strip().startswith(TOKEN_PREFIX)]
-    assert len(tokens) == 1, stdout
-    return tokens[0]
+    return demo_tokens(stdout)["admin"][1]
 
 
 async def test_demo_loads_once_and_its_token_signs_in_the_admin(
@@ -37,7 +43,7 @@ async def test_demo_loads_once_and_its_token_signs_in_the_admin(
 
     counts = await row_counts(db)
     assert counts["users"] == len(PEOPLE)
-    assert counts["api_tokens"] == 1
+    assert counts["api_tokens"] == len(DEMO_ROLES)
     assert await count_rows(db, Program, Program.slug == DEMO_PROGRAM_SLUG) == 1
     cohorts = await count_rows(db, Cohort)
     assert cohorts
@@ -62,8 +68,72 @@ async def test_demo_loads_once_and_its_token_signs_in_the_admin(
     second = run_cli("demo", database_url=database_url)
     assert second.returncode == 0, second.stderr
     assert "already present" in second.stdout
-    assert TOKEN_PREFIX not in second.stdout
     assert await row_counts(db) == counts
+    # the second run's tokens replace the first run's
+    assert demo_token(second.stdout) != token
+    gone = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert gone.status_code == 401
+
+
+async def test_demo_prints_a_working_token_per_role(client: Client, database_url: str) -> None:
+    result = run_cli("demo", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+
+    for role, (login, token) in demo_tokens(result.stdout).items():
+        me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200, me.text
+        body = me.json()
+        assert (body["login"], body["is_admin"]) == (login, role == "admin")
+        if role != "admin":
+            assert {m["role"] for m in body["memberships"]} == {role}
+
+
+async def test_demo_loads_again_after_its_programs_were_deleted_but_its_people_remain(
+    client: Client, db: AsyncSession, database_url: str
+) -> None:
+    first = run_cli("demo", database_url=database_url)
+    assert first.returncode == 0, first.stderr
+    counts = await row_counts(db)
+    # someone cleaned up the programs (and so everything in them), keeping the accounts
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name not in {"users", "api_tokens", "notification_preferences"}:
+            await db.execute(table.delete())
+    await db.commit()
+    assert await count_rows(db, Program) == 0
+
+    again = run_cli("demo", database_url=database_url)
+
+    assert again.returncode == 0, again.stderr
+    assert "demo data loaded" in again.stdout
+    assert await count_rows(db, User) == len(PEOPLE)
+    assert {t: n for t, n in (await row_counts(db)).items() if t != "outbox_messages"} == {
+        t: n for t, n in counts.items() if t != "outbox_messages"
+    }
+    admin = {"Authorization": f"Bearer {demo_token(again.stdout)}"}
+    cohorts = await client.get("/api/v1/cohorts", headers=admin)
+    assert cohorts.json()["total"] == await count_rows(db, Cohort)
+
+
+async def test_demo_reuses_an_invite_and_leaves_an_existing_program_alone(
+    db: AsyncSession, database_url: str
+) -> None:
+    """A demo login invited before the demo ran is claimed; a program already holding a demo slug is
+    kept as it is while the rest of the demo loads."""
+    db.add(User(login="Lena-Learner"))  # invited by login, never signed in
+    db.add(Program(name="Our own ProDev", slug="prodev-backend"))
+    await db.commit()
+
+    result = run_cli("demo", database_url=database_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "demo data loaded" in result.stdout
+    assert await count_rows(db, User) == len(PEOPLE)
+    lena = await db.scalar(select(User).where(User.login == "Lena-Learner"))
+    assert lena is not None
+    assert lena.github_id is not None
+    assert await count_rows(db, Program) == 2
+    assert await db.scalar(select(Program.name).where(Program.slug == "prodev-backend")) == "Our own ProDev"
+    assert await count_rows(db, Cohort) == 2  # spring and autumn; ProDev's cohort was not added
 
 
 async def test_the_demo_shows_a_week_of_projects_reviews_and_grades(

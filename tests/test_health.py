@@ -9,10 +9,16 @@ async def test_health_is_public(client: Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-async def test_ready_checks_the_database(client: Client) -> None:
+async def test_health_answers_head(client: Client) -> None:
+    response = await client.head("/health")
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+async def test_ready_reports_the_database_and_the_queue(client: Client) -> None:
     response = await client.get("/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok"}
+    assert response.json() == {"status": "ready", "database": "ok", "queue": "ok"}
 
 
 async def test_request_id_is_echoed_or_generated(client: Client) -> None:

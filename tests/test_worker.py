@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import uuid
 from datetime import timedelta
 
 from saq import Queue
@@ -17,6 +16,7 @@ from cohort.domain.identity.models import ApiToken
 from cohort.domain.identity.services import ApiTokenService
 from cohort.job_context import build_queue
 from cohort.worker import build_worker
+from tests.support.queues import fresh_queue_name
 from tests.support.world import actor_of, make_user
 
 
@@ -35,7 +35,7 @@ async def test_purge_stale_tokens_job_runs_on_the_worker(settings: Settings, db:
     long_expired.expires_at = now - timedelta(days=40)
     await db.commit()
 
-    queue = Queue.from_url(settings.redis_url, name=f"cohort-test-{uuid.uuid4().hex[:8]}")
+    queue = Queue.from_url(settings.redis_url, name=fresh_queue_name())
     worker = build_worker(settings, queue)
     await queue.connect()
     running = asyncio.create_task(worker.start())
@@ -55,7 +55,7 @@ async def test_purge_stale_tokens_job_runs_on_the_worker(settings: Settings, db:
 async def test_idle_worker_stops_without_using_the_grace_period(settings: Settings) -> None:
     """Stopping an idle worker must not wait out the (here one-minute) grace period for in-flight jobs."""
     settings = dataclasses.replace(settings, worker_shutdown_grace_seconds=60)
-    queue = Queue.from_url(settings.redis_url, name=f"cohort-test-{uuid.uuid4().hex[:8]}")
+    queue = Queue.from_url(settings.redis_url, name=fresh_queue_name())
     worker = build_worker(settings, queue)
     await queue.connect()
     running = asyncio.create_task(worker.start())
@@ -91,7 +91,7 @@ def test_every_job_is_registered_under_a_dotted_name_with_a_schedule() -> None:
 async def test_every_enqueued_job_gets_a_timeout_and_retries_with_backoff(settings: Settings) -> None:
     """Whoever enqueues (a request, a job, the cron scheduler), the policy from the settings applies."""
     settings = dataclasses.replace(settings, job_timeout_seconds=123, job_max_attempts=5)
-    queue = build_queue(dataclasses.replace(settings, queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}"))
+    queue = build_queue(dataclasses.replace(settings, queue_name=fresh_queue_name()))
     await queue.connect()
     try:
         job = await queue.enqueue("notifications.queue_digests")

@@ -13,13 +13,9 @@ from litestar.channels import ChannelsPlugin
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryPlugin
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cohort import __version__
 from cohort.config import Settings, get_settings
 from cohort.db import build_alchemy_config
 from cohort.domain.classroom.controllers import ClassroomController, GitHubWebhookController
@@ -52,13 +48,20 @@ from cohort.observability.tracing import configure_tracing, instrument_engine
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
+from cohort.web.caching import HttpCachingMiddleware
+from cohort.web.content_type import RequireJsonBody
 from cohort.web.dependencies import resolve_dependencies_in_order
+from cohort.web.docs import docs_assets, render_plugins
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.metrics import SESSION_MAKER_STATE_KEY, MetricsController, prometheus_config
 from cohort.web.middleware import RequestContextMiddleware
+from cohort.web.openapi import install as install_exact_openapi
+from cohort.web.openapi import openapi_config
+from cohort.web.options import answer_options_with_every_method
+from cohort.web.rate_limits import STORE_NAME, rate_limit_middleware, rate_limit_store
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
 from cohort.web.tracing import RequestIdSpanMiddleware, request_tracing_config
 from cohort.web.transactions import RequestSessionConfig, settle_transaction
@@ -76,21 +79,6 @@ def _session_config(settings: Settings) -> SessionCookieConfig:
         httponly=True,
         secure=settings.session_cookie_secure,
         samesite="lax",
-    )
-
-
-def _openapi_config() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="Cohort API",
-        version=__version__,
-        description="REST API for cohort-based learning programs. Authenticate with a session cookie "
-        "(GitHub sign-in at /auth/github/login) or `Authorization: Bearer <API token>`.",
-        path="/docs",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-        components=Components(
-            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")}
-        ),
-        security=[{"bearer": []}],
     )
 
 
@@ -144,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sessions = database.create_session_maker()
     graphql = graphql_controller(settings, build_schema(settings), sessions, channels)
     observability = _observability(settings, database, sessions)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             GitHubAuthController,
@@ -170,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             GitHubWebhookController,
             graphql,
             *observability.route_handlers,
+            docs_assets(),
         ],
         on_startup=[open_queue, build_saq_ui],
         on_shutdown=[close_queue],
@@ -180,16 +169,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[SQLAlchemyPlugin(config=database), channels, *observability.plugins],
         middleware=[
             RequestContextMiddleware(),
+            RequireJsonBody(),
             _session_config(settings).middleware,
+            *rate_limit_middleware(settings),
+            HttpCachingMiddleware(settings.session_cookie_name),
             *observability.middleware,
         ],
         state=State(observability.state),
+        stores={STORE_NAME: rate_limit_store(settings)},
         cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)
         if settings.cors_allow_origins
         else None,
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=_openapi_config(),
+        openapi_config=openapi_config(render_plugins()),
         debug=False,
         logging_config=None,
         signature_namespace={"Settings": Settings},
     )
+    return install_exact_openapi(answer_options_with_every_method(app))

@@ -4,13 +4,18 @@ export the GraphQL schema."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import click
 
 from cohort.config import PROJECT_ROOT, get_settings
 from cohort.mail.templates import EMAIL_KINDS
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @click.group()
@@ -48,24 +53,82 @@ def db_downgrade(revision: str) -> None:
 
 @main.command()
 def demo() -> None:
-    """Load the demo program, cohorts, people and lessons (once)."""
-    from cohort.db import build_alchemy_config
+    """Load the demo programs, cohorts, people and lessons (whatever is missing) and print one new API
+    token per demo role."""
     from cohort.demo import load_demo
 
-    async def run() -> None:
+    async def run(session: AsyncSession) -> str:
+        result = await load_demo(session)
+        lines = ["demo data loaded" if result.created else "demo data already present"]
+        lines.append("API tokens of the demo people (shown once; each run replaces the previous ones):")
+        lines.extend(f"  {role:<11} {login:<16} {token}" for role, login, token in result.tokens)
+        return "\n".join(lines)
+
+    click.echo(_run_in_transaction(run))
+
+
+@main.group()
+def admin() -> None:
+    """Administer accounts from the command line (needs database access, not an admin token)."""
+
+
+@admin.command("grant")
+@click.argument("login")
+def admin_grant(login: str) -> None:
+    """Make LOGIN an admin: the way back when no admin is left."""
+    from cohort.domain.identity.services import UserService
+
+    async def grant(session: AsyncSession) -> str:
+        user = await UserService(session=session).grant_admin(login)
+        return f"{user.login} is now an admin"
+
+    click.echo(_run_in_transaction(grant))
+
+
+@main.group()
+def token() -> None:
+    """Personal API tokens."""
+
+
+@token.command("create")
+@click.option("--login", required=True, help="The GitHub login of the person the token acts as.")
+@click.option("--name", default="cli", show_default=True, help="A label to recognise the token by.")
+@click.option("--expires-in-days", default=30, show_default=True, type=click.IntRange(1, 366))
+def token_create(login: str, name: str, expires_in_days: int) -> None:
+    """Print a new API token for LOGIN (a learner, mentor, instructor or admin), without GitHub sign-in."""
+    click.echo(_run_in_transaction(lambda session: _issue_token(session, login, name, expires_in_days)))
+
+
+async def _issue_token(session: AsyncSession, login: str, name: str, expires_in_days: int) -> str:
+    from cohort.domain.identity.services import ApiTokenService, UserService
+    from cohort.security.actor import Actor
+
+    user = await UserService(session=session).find_by_login(login)
+    if user is None or user.pending:
+        raise click.ClickException(f"no user has signed in with the login {login!r}")
+    owner = Actor(user_id=user.id, login=user.login, is_admin=user.is_admin)
+    limit = get_settings().api_tokens_per_user
+    _, raw = await ApiTokenService(session=session).issue(owner, name, expires_in_days, max_live=limit)
+    return raw
+
+
+def _run_in_transaction(work: Callable[[AsyncSession], Awaitable[str]]) -> str:
+    """Run ``work`` in one committed transaction; a refusal becomes a one-line error, exit code 1."""
+    from cohort.db import build_alchemy_config
+    from cohort.errors import DomainError
+
+    async def run() -> str:
         config = build_alchemy_config(get_settings())
         try:
             async with config.get_session() as session, session.begin():
-                result = await load_demo(session)
+                return await work(session)
         finally:
             await config.get_engine().dispose()
-        if result.created:
-            click.echo("demo data loaded; admin API token (shown once):")
-            click.echo(result.admin_token)
-        else:
-            click.echo("demo data already present")
 
-    asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
 
 
 @main.command()

@@ -140,6 +140,15 @@ class Settings:
     github_app_private_key: str = ""
     github_webhook_secret: str = ""
     github_api_token: str = ""
+    # While Redis is unreachable the worker retries after this delay, doubling up to the cap.
+    queue_retry_base_seconds: float = 0.5
+    queue_retry_max_seconds: float = 30.0
+    # Rate limits, requests per minute (0 switches one off), counted in Redis under the namespace.
+    rate_limit_sign_in_per_minute: int = 20  # per client address, on /auth/*
+    rate_limit_token_creation_per_minute: int = 10  # per caller
+    rate_limit_writes_per_minute: int = 120  # per caller, REST POST/PUT/PATCH/DELETE
+    rate_limit_namespace: str = "cohort:rate-limit"
+    api_tokens_per_user: int = 50  # live (unrevoked, unexpired) API tokens one person may hold
     graphql_ide: bool | None = None  # GraphiQL at /graphql; None: on everywhere but production
     graphql_introspection: bool | None = None  # introspection queries; None: on everywhere but production
     # Operations: Prometheus metrics, OpenTelemetry tracing, running behind PgBouncer.
@@ -229,6 +238,19 @@ class Settings:
             github_app_private_key=_env_private_key(d.github_app_private_key),
             github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET", d.github_webhook_secret),
             github_api_token=_env("GITHUB_API_TOKEN", d.github_api_token),
+            queue_retry_base_seconds=_env_float("QUEUE_RETRY_BASE_SECONDS", d.queue_retry_base_seconds),
+            queue_retry_max_seconds=_env_float("QUEUE_RETRY_MAX_SECONDS", d.queue_retry_max_seconds),
+            rate_limit_sign_in_per_minute=_env_int(
+                "RATE_LIMIT_SIGN_IN_PER_MINUTE", d.rate_limit_sign_in_per_minute
+            ),
+            rate_limit_token_creation_per_minute=_env_int(
+                "RATE_LIMIT_TOKEN_CREATION_PER_MINUTE", d.rate_limit_token_creation_per_minute
+            ),
+            rate_limit_writes_per_minute=_env_int(
+                "RATE_LIMIT_WRITES_PER_MINUTE", d.rate_limit_writes_per_minute
+            ),
+            rate_limit_namespace=_env("RATE_LIMIT_NAMESPACE", d.rate_limit_namespace),
+            api_tokens_per_user=_env_int("API_TOKENS_PER_USER", d.api_tokens_per_user),
             graphql_ide=_env_switch("GRAPHQL_IDE", d.graphql_ide),
             graphql_introspection=_env_switch("GRAPHQL_INTROSPECTION", d.graphql_introspection),
             metrics_enabled=_env_bool("METRICS_ENABLED", d.metrics_enabled),

@@ -7,18 +7,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cohort.demo_projects import Spring, load_demo_projects
+from cohort.demo_projects import Spring, load_pro_projects, load_spring_projects
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
-from cohort.domain.identity.models import User
+from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.identity.services import ApiTokenService
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.roles import Role
 from cohort.security.actor import Actor
 
 DEMO_PROGRAM_SLUG = "backend-foundations-python"
+PRODEV_PROGRAM_SLUG = "prodev-backend"
 
 PEOPLE = [
     # login, name, time zone, github id
@@ -56,33 +57,99 @@ LESSONS = [
 ]
 
 
+DEMO_ROLES = (
+    ("admin", "ada-admin"),
+    ("instructor", "ivan-instructor"),
+    ("mentor", "maya-mentor"),
+    ("learner", "lena-learner"),
+)
+"""The person whose API token each ``cohort demo`` run prints, per role."""
+DEMO_TOKEN_DAYS = 30
+
+
 @dataclass(frozen=True, slots=True)
 class DemoResult:
     created: bool
-    admin_token: str | None
+    """Whether anything was missing (and so loaded) this time."""
+    tokens: list[tuple[str, str, str]]
+    """``(role, login, token)`` for each of :data:`DEMO_ROLES`, freshly issued."""
 
 
 async def load_demo(session: AsyncSession, today: date | None = None) -> DemoResult:
-    """Insert the demo once; a second call finds it and changes nothing."""
-    if await session.scalar(select(Program.id).where(Program.slug == DEMO_PROGRAM_SLUG)):
-        return DemoResult(created=False, admin_token=None)
+    """Load whatever part of the demo is missing, then issue one fresh API token per demo role.
+
+    Idempotent whatever state an earlier run (and later changes) left: people are matched by GitHub
+    id or login and reused; each demo program is loaded, with its cohorts, rosters, lessons and
+    projects, only when no program has its slug. The previous demo tokens of the demo people are
+    replaced, so repeated runs do not pile tokens up.
+    """
     today = today or date.today()
-    users = {
-        login: User(github_id=gid, login=login, name=name, time_zone=tz, is_admin=login == "ada-admin")
-        for login, name, tz, gid in PEOPLE
-    }
-    session.add_all(users.values())
+    now = datetime.now(UTC) if today == date.today() else datetime.combine(today, time(12), tzinfo=UTC)
+    users = await _demo_people(session)
+    created = users.created
+    if not await _program_exists(session, DEMO_PROGRAM_SLUG):
+        await _load_foundations(session, users.by_login, today, now)
+        created = True
+    if not await _program_exists(session, PRODEV_PROGRAM_SLUG):
+        await _load_prodev(session, users.by_login, today, now)
+        created = True
+    tokens = [
+        (role, login, await _replace_demo_token(session, users.by_login[login], role))
+        for role, login in DEMO_ROLES
+    ]
+    return DemoResult(created=created, tokens=tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class _People:
+    by_login: dict[str, User]
+    created: bool
+
+
+async def _demo_people(session: AsyncSession) -> _People:
+    """Every demo person, reusing existing accounts (by GitHub id, then login); Ada is an admin."""
+    found = (
+        await session.scalars(
+            select(User).where(
+                or_(
+                    User.github_id.in_([gid for *_, gid in PEOPLE]),
+                    func.lower(User.login).in_([login for login, *_ in PEOPLE]),
+                )
+            )
+        )
+    ).all()
+    by_github_id = {user.github_id: user for user in found if user.github_id is not None}
+    by_login = {user.login.lower(): user for user in found}
+    users: dict[str, User] = {}
+    created = False
+    for login, name, tz, gid in PEOPLE:
+        user = by_github_id.get(gid) or by_login.get(login)
+        if user is None:
+            user = User(github_id=gid, login=login, name=name, time_zone=tz)
+            session.add(user)
+            created = True
+        elif user.github_id is None:  # invited by login before: the demo person claims the invite
+            user.github_id = gid
+        users[login] = user
+    users["ada-admin"].is_admin = True
+    await session.flush()
+    return _People(by_login=users, created=created)
+
+
+async def _program_exists(session: AsyncSession, slug: str) -> bool:
+    return await session.scalar(select(Program.id).where(Program.slug == slug)) is not None
+
+
+async def _load_foundations(
+    session: AsyncSession, users: dict[str, User], today: date, now: datetime
+) -> None:
+    """The Python foundations program: a running cohort with a week of projects, and a planned one."""
     foundations = Program(
         name="Backend Foundations with Python",
         slug=DEMO_PROGRAM_SLUG,
         description="Twelve weeks from Python basics to a deployed, tested web API.",
     )
-    prodev = Program(
-        name="ProDev Backend",
-        slug="prodev-backend",
-        description="Advanced backend engineering: scale, reliability and team practice.",
-    )
-    session.add_all([foundations, prodev])
+    session.add(foundations)
     await session.flush()
     current = Cohort(
         program_id=foundations.id,
@@ -102,6 +169,29 @@ async def load_demo(session: AsyncSession, today: date | None = None) -> DemoRes
         time_zone="Europe/Berlin",
         status=CohortStatus.PLANNED,
     )
+    session.add_all([current, upcoming])
+    await session.flush()
+    roster = [
+        (current, "ivan-instructor", Role.INSTRUCTOR),
+        (current, "maya-mentor", Role.MENTOR),
+        (current, "tomas-mentor", Role.MENTOR),
+        *((current, login, Role.LEARNER) for login in SPRING_LEARNERS),
+        (upcoming, "ivan-instructor", Role.INSTRUCTOR),
+    ]
+    await _staff(session, users, roster, [current, upcoming])
+    spring = Spring(current, users["ivan-instructor"], [users[login] for login in SPRING_LEARNERS])
+    await load_spring_projects(session, spring, now)
+
+
+async def _load_prodev(session: AsyncSession, users: dict[str, User], today: date, now: datetime) -> None:
+    """The advanced program: one running cohort whose first project awaits its reviews."""
+    prodev = Program(
+        name="ProDev Backend",
+        slug=PRODEV_PROGRAM_SLUG,
+        description="Advanced backend engineering: scale, reliability and team practice.",
+    )
+    session.add(prodev)
+    await session.flush()
     pro = Cohort(
         program_id=prodev.id,
         name="ProDev — Cohort 1",
@@ -111,32 +201,40 @@ async def load_demo(session: AsyncSession, today: date | None = None) -> DemoRes
         time_zone="UTC",
         status=CohortStatus.ACTIVE,
     )
-    session.add_all([current, upcoming, pro])
+    session.add(pro)
     await session.flush()
     roster = [
-        (current, "ivan-instructor", Role.INSTRUCTOR),
-        (current, "maya-mentor", Role.MENTOR),
-        (current, "tomas-mentor", Role.MENTOR),
-        *((current, login, Role.LEARNER) for login in SPRING_LEARNERS),
-        (upcoming, "ivan-instructor", Role.INSTRUCTOR),
         (pro, "ivan-instructor", Role.INSTRUCTOR),
         (pro, "maya-mentor", Role.MENTOR),
         (pro, "sam-learner", Role.LEARNER),
         (pro, "noor-learner", Role.LEARNER),
     ]
+    await _staff(session, users, roster, [pro])
+    learners = [users["sam-learner"], users["noor-learner"]]
+    await load_pro_projects(session, users["ivan-instructor"], pro, learners, now)
+
+
+async def _staff(
+    session: AsyncSession,
+    users: dict[str, User],
+    roster: list[tuple[Cohort, str, Role]],
+    cohorts: list[Cohort],
+) -> None:
     session.add_all(
         Membership(cohort_id=c.id, user_id=users[login].id, role=role) for c, login, role in roster
     )
-    for cohort in (current, upcoming, pro):
+    for cohort in cohorts:
         session.add_all(_lessons_for(cohort))
     await session.flush()
-    now = datetime.now(UTC) if today == date.today() else datetime.combine(today, time(12), tzinfo=UTC)
-    spring = Spring(current, users["ivan-instructor"], [users[login] for login in SPRING_LEARNERS])
-    await load_demo_projects(session, spring, pro, [users["sam-learner"], users["noor-learner"]], now)
-    admin = users["ada-admin"]
-    as_admin = Actor(user_id=admin.id, login=admin.login, is_admin=True)
-    _, token = await ApiTokenService(session=session).issue(as_admin, "demo admin", 30)
-    return DemoResult(created=True, admin_token=token)
+
+
+async def _replace_demo_token(session: AsyncSession, user: User, role: str) -> str:
+    """A new token named ``demo <role>`` for ``user``, replacing the one an earlier run issued."""
+    name = f"demo {role}"
+    await session.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.name == name))
+    owner = Actor(user_id=user.id, login=user.login, is_admin=user.is_admin)
+    _, token = await ApiTokenService(session=session).issue(owner, name, DEMO_TOKEN_DAYS)
+    return token
 
 
 def _lessons_for(cohort: Cohort) -> list[Lesson]:

@@ -79,9 +79,8 @@ def local(cohort: Cohort, day: datetime, hour: int) -> datetime:
     return datetime.combine(day.date(), time(hour), tzinfo=ZoneInfo(cohort.time_zone))
 
 
-async def load_demo_projects(
-    session: AsyncSession, spring: Spring, pro: Cohort, pro_learners: Sequence[User], now: datetime
-) -> None:
+async def load_spring_projects(session: AsyncSession, spring: Spring, now: datetime) -> None:
+    """Four projects in every state of a week: graded, under review, open, not started yet."""
     cohort, learners = spring.cohort, spring.learners
     instructor = Actor(
         user_id=spring.instructor.id, login=spring.instructor.login, roles={cohort.id: Role.INSTRUCTOR}
@@ -182,10 +181,13 @@ async def load_demo_projects(
         ),
     )
 
-    pro_instructor = Actor(
-        user_id=spring.instructor.id, login=spring.instructor.login, roles={pro.id: Role.INSTRUCTOR}
-    )
-    scale = await projects.create_for(
+
+async def load_pro_projects(
+    session: AsyncSession, instructor: User, pro: Cohort, pro_learners: Sequence[User], now: datetime
+) -> None:
+    """One project of the ProDev cohort, submitted and allocated, its reviews still to write."""
+    pro_instructor = Actor(user_id=instructor.id, login=instructor.login, roles={pro.id: Role.INSTRUCTOR})
+    scale = await ProjectService(session=session).create_for(
         pro_instructor,
         pro.id,
         ProjectCreate(

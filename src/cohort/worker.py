@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import structlog
 from saq import CronJob, Queue, Worker
 
@@ -29,6 +33,7 @@ from cohort.logging import configure_logging
 from cohort.observability.jobs import job_hooks
 from cohort.observability.metrics import instrument_pool, serve_worker_metrics
 from cohort.observability.tracing import configure_tracing, instrument_engine
+from cohort.queue_connection import QUEUE_DOWN_ERRORS, QueueConnection
 
 PURGE_STALE_TOKENS = named("identity.purge_stale_tokens", purge_stale_tokens)
 QUEUE_DIGESTS = named("notifications.queue_digests", queue_digests)
@@ -82,12 +87,75 @@ log = structlog.get_logger("cohort.worker")
 
 
 class CohortWorker(Worker[JobContext]):
-    """SAQ's worker, stopping promptly when idle.
+    """SAQ's worker, stopping promptly when idle and waiting calmly while Redis is down.
 
     On stop, SAQ waits (up to the grace period) for all of its tasks, including upkeep loops that
     sleep for up to a minute and dequeues that block forever. Here the upkeep loops are cancelled at
     once and dequeues time out every second, so only jobs actually running use the grace period.
+
+    While Redis cannot be reached, every loop (job processing and upkeep) waits on one
+    :class:`QueueConnection` instead of retrying at once: one log line when Redis goes, one when it
+    is back, capped exponential backoff in between.
     """
+
+    connection: QueueConnection
+
+    def watch_queue(self, connection: QueueConnection) -> None:
+        """Report the queue's connection failures to ``connection`` (SAQ swallows dequeue errors)."""
+        self.connection = connection
+        dequeue = self.queue.dequeue
+
+        async def watched_dequeue(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await dequeue(*args, **kwargs)
+            except QUEUE_DOWN_ERRORS as error:
+                connection.mark_down(error)
+                raise
+
+        self.queue.dequeue = watched_dequeue  # type: ignore[method-assign]
+
+    async def _queue_ready(self) -> bool:
+        """Wait until Redis answers; ``False`` if the worker is stopping first."""
+        if self.connection.is_up:
+            return True
+        waiting = asyncio.ensure_future(self.connection.wait_until_up())
+        stopping = asyncio.ensure_future(self.event.wait())
+        done, pending = await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        return waiting in done
+
+    async def process(self) -> bool:
+        if not await self._queue_ready():
+            return False
+        try:
+            return await super().process()
+        except QUEUE_DOWN_ERRORS as error:  # lost while recording a job's outcome; SAQ's sweep retries it
+            self.connection.mark_down(error)
+            return False
+
+    async def upkeep(self) -> list[asyncio.Task[None]]:
+        """SAQ's upkeep loops (aborts, cron schedule, sweep, worker info), quiet while Redis is down."""
+
+        async def poll(func: Callable[[int], Awaitable[Any]], sleep: int, arg: int | None = None) -> None:
+            while not self.event.is_set():
+                if not await self._queue_ready():
+                    return
+                try:
+                    await func(arg or sleep)
+                except QUEUE_DOWN_ERRORS as error:
+                    self.connection.mark_down(error)
+                except Exception:
+                    log.exception("worker_upkeep_failed", task=getattr(func, "__name__", str(func)))
+                await asyncio.sleep(sleep)
+
+        timers = self.timers
+        return [
+            asyncio.create_task(poll(self.abort, timers["abort"])),
+            asyncio.create_task(poll(self.schedule, timers["schedule"])),
+            asyncio.create_task(poll(self.queue.sweep, timers["sweep"])),
+            asyncio.create_task(poll(self.worker_info, timers["worker_info"], timers["worker_info"] + 1)),
+        ]
 
     async def stop(self) -> None:
         self.event.set()
@@ -123,7 +191,7 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker
     else:  # a queue built elsewhere (tests) gets the same timeout and retry policy
         queue.register_before_enqueue(job_policy(settings))
         queue.register_before_enqueue(carry_request_context)
-    return CohortWorker(
+    worker = CohortWorker(
         queue,
         functions=list(JOBS),
         cron_jobs=list(SCHEDULE),
@@ -135,6 +203,15 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker
         shutdown_grace_period_s=settings.worker_shutdown_grace_seconds,
         dequeue_timeout=1.0,
     )
+    redis = queue.redis  # type: ignore[attr-defined]  # SAQ's RedisQueue
+    worker.watch_queue(
+        QueueConnection(
+            redis.ping,
+            base_delay=settings.queue_retry_base_seconds,
+            max_delay=settings.queue_retry_max_seconds,
+        )
+    )
+    return worker
 
 
 async def run_worker(settings: Settings) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cohort.config import Settings
 from cohort.job_context import JobContext
 from tests.support.notifications import FakeClock, MailContext, job_context, smtp_settings
+from tests.support.queues import fresh_queue_name
 from tests.support.smtp import SmtpServer
 
 
@@ -30,7 +30,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def queue(settings: Settings) -> AsyncIterator[Queue]:
     """A real Redis queue under a name no other test or worker uses."""
-    q = Queue.from_url(settings.redis_url, name=f"cohort-test-{uuid.uuid4().hex[:8]}")
+    q = Queue.from_url(settings.redis_url, name=fresh_queue_name())
     await q.connect()
     yield q
     await q.disconnect()

@@ -26,6 +26,7 @@ from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.transactions import settle_transaction
 from tests.support.notifications import add_member, outbox_rows, queue_demo_messages
+from tests.support.queues import fresh_queue_name
 from tests.support.rest import Client, assert_error
 from tests.support.world import World
 
@@ -113,7 +114,7 @@ async def request_app(settings: Settings, app: Litestar) -> AsyncIterator[tuple[
     Depends on the suite's ``app`` so that one is configured first: advanced-alchemy renames the
     state keys of every later config, and the suite's app should keep the usual ones.
     """
-    settings = dataclasses.replace(settings, queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}")
+    settings = dataclasses.replace(settings, queue_name=fresh_queue_name())
     open_queue, close_queue = queue_lifespan(settings)
     database = build_alchemy_config(settings)
     database.before_send_handler = settle_transaction(database)

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from cohort.config import Settings
 from cohort.domain.notifications.models import OutboxMessage, OutboxState
 from cohort.mail import message_id_for
 from tests.support.notifications import message_ids, queue_demo_messages
+from tests.support.queues import fresh_queue_name
 from tests.support.smtp import SmtpServer
 from tests.support.world import make_user
 
@@ -87,7 +87,7 @@ async def test_sigkill_mid_batch_then_restart_delivers_every_email(
 ) -> None:
     users = [await make_user(db, f"crash-{i}") for i in range(MESSAGES)]
     keys = await queue_demo_messages(db, users, datetime.now(UTC))
-    queue_name = f"cohort-test-{uuid.uuid4().hex[:8]}"
+    queue_name = fresh_queue_name()
     queue = Queue.from_url(settings.redis_url, name=queue_name)
     log = tmp_path / "worker.log"
     with SmtpServer() as smtp:

@@ -18,6 +18,8 @@ from typing import Any
 
 import uvicorn
 from redis.asyncio import Redis
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
@@ -34,6 +36,9 @@ def free_port() -> int:
         return port
 
 
+LIVE_THREAD = "live-api"
+
+
 class LiveServer:
     """``create_app(settings)`` under uvicorn until :meth:`stop`."""
 
@@ -43,7 +48,7 @@ class LiveServer:
             create_app(settings), host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="live-api", daemon=True)
+        self._thread = threading.Thread(target=self._server.run, name=LIVE_THREAD, daemon=True)
 
     @property
     def http_url(self) -> str:
@@ -117,3 +122,42 @@ async def wait_for_listener(redis_url: str, channel: str, seconds: float = 10) -
             await asyncio.sleep(0.02)
     finally:
         await redis.aclose()
+
+
+class LiveQueries:
+    """SQL the live server has run (its own thread's statements and parameters), while active.
+
+    Lets a test wait until the server has *done* something asynchronous, e.g. read a lesson to
+    decide whether to deliver an event, instead of sleeping and hoping.
+    """
+
+    def __init__(self) -> None:
+        self._seen: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def _record(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if threading.current_thread().name == LIVE_THREAD:
+            with self._lock:
+                self._seen.append((statement, repr(parameters)))
+
+    def __enter__(self) -> LiveQueries:
+        event.listen(Engine, "after_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(Engine, "after_cursor_execute", self._record)
+
+    async def wait_for_read(self, table: str, row_id: object, seconds: float = 10) -> None:
+        """Until the live server has run a ``SELECT`` from ``table`` with ``row_id`` as a parameter."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with self._lock:
+                seen = list(self._seen)
+            if any(
+                sql.lstrip().upper().startswith("SELECT") and f"FROM {table}" in sql and str(row_id) in params
+                for sql, params in seen
+            ):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the live server never read {table} {row_id}")
+            await asyncio.sleep(0.02)

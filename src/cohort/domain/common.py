@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -21,6 +21,29 @@ TimeZoneName = Annotated[
     ),
 ]
 """How a time-zone field looks on the wire; :func:`ensure_time_zone` checks that the zone exists."""
+
+
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""What ``str.strip()`` removes, spelled out for a regex character class: ``\\s`` means one thing to
+Python and another to the ECMA regexes of JSON Schema (which leave out U+0085 and U+001C-U+001F),
+so patterns published in the OpenAPI document use this instead."""
+NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
+"""The pattern of names, titles and reasons: at least one character that is not whitespace, and no
+NUL character (which PostgreSQL cannot store)."""
+
+
+class Trimmed(msgspec.Struct):
+    """A request body whose one-line labels (``trimmed``: names, titles, reasons) are stored without
+    surrounding whitespace. Their schema pattern :data:`NOT_BLANK` refuses labels of only spaces
+    before this runs, so a trimmed label is never empty."""
+
+    trimmed: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for name in self.trimmed:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, value.strip())
 
 
 def utcnow() -> datetime:

@@ -103,13 +103,27 @@ def _domain(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, A
     return error_response(exc.status_code, exc.detail, code=exc.code, extra=exc.extra, headers=headers)
 
 
+EMPTY_BODY = "the request body is empty; send a JSON object"
+
+
 def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     if isinstance(exc, ValidationException):
+        if _body_missing(exc):
+            return error_response(400, EMPTY_BODY, code="bad_request")
         return error_response(400, exc.detail, code="invalid_request", extra=exc.extra)
     if exc.status_code >= 500:
         log.error("http_error", status_code=exc.status_code, detail=exc.detail)
         return error_response(exc.status_code, "the server could not complete the request")
     return error_response(exc.status_code, exc.detail, extra=exc.extra, headers=exc.headers)
+
+
+def _body_missing(exc: ValidationException) -> bool:
+    """Litestar reports an empty JSON body as the ``data`` parameter missing (message ``'data'``)."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    return any(
+        isinstance(item, dict) and item.get("key") == "data" and item.get("message") == "'data'"
+        for item in extra
+    )
 
 
 def as_domain_error(exc: Exception) -> DomainError | None:

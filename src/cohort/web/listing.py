@@ -21,7 +21,11 @@ from cohort.web.convert import to_schemas
 T = TypeVar("T")
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size (at most 100).")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Number of items to skip.")]
+MAX_OFFSET = 1_000_000_000
+"""Far past any real list; larger offsets are refused before they reach the database."""
+Offset = Annotated[
+    int, QueryParameter(ge=0, le=MAX_OFFSET, description="Number of items to skip (at most 1,000,000,000).")
+]
 Order = Annotated[Literal["asc", "desc"], QueryParameter(description="Sort direction.")]
 Search = Annotated[
     str | None, QueryParameter(max_length=MAX_SEARCH_LENGTH, description="Case-insensitive name search.")

@@ -26,6 +26,7 @@ from cohort.domain.cohorts.services import CohortService, MembershipService, Pro
 from cohort.domain.listing import ListParams
 from cohort.domain.roles import Role
 from cohort.security.actor import Actor
+from cohort.web.caching import ETAG_OPT
 from cohort.web.convert import to_schema
 from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from cohort.web.listing import Search, page_of, sorted_by
@@ -105,6 +106,7 @@ class CohortController(Controller):
         "/",
         summary="List cohorts I can see",
         responses=READ_ERRORS,
+        opt={ETAG_OPT: True},
         dependencies=sorted_by("starts_on", "name", "ends_on", "created_at"),
     )
     async def list_cohorts(
@@ -130,7 +132,7 @@ class CohortController(Controller):
     ) -> CohortRead:
         return to_schema(CohortRead, await cohort_service.create_for(actor, data))
 
-    @get("/{cohort_id:uuid}", summary="Get a cohort", responses=READ_ERRORS)
+    @get("/{cohort_id:uuid}", summary="Get a cohort", responses=READ_ERRORS, opt={ETAG_OPT: True})
     async def get_cohort(
         self,
         actor: NamedDependency[Actor],

@@ -9,11 +9,11 @@ from uuid import UUID
 import msgspec
 
 from cohort.domain.cohorts.models import CohortStatus
-from cohort.domain.common import TimeZoneName
+from cohort.domain.common import NOT_BLANK, TimeZoneName, Trimmed
 from cohort.domain.identity.schemas import GitHubLogin
 from cohort.domain.roles import Role
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=100)]
 
 
@@ -26,13 +26,15 @@ class ProgramRead(msgspec.Struct):
     updated_at: datetime
 
 
-class ProgramCreate(msgspec.Struct, forbid_unknown_fields=True):
+class ProgramCreate(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("name",)
     name: Name
     slug: Slug
     description: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
 
 
-class ProgramUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class ProgramUpdate(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("name",)
     name: Name | msgspec.UnsetType = msgspec.UNSET
     slug: Slug | msgspec.UnsetType = msgspec.UNSET
     description: Annotated[str, msgspec.Meta(max_length=10_000)] | msgspec.UnsetType = msgspec.UNSET
@@ -51,7 +53,8 @@ class CohortRead(msgspec.Struct):
     updated_at: datetime
 
 
-class CohortCreate(msgspec.Struct, forbid_unknown_fields=True):
+class CohortCreate(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("name",)
     program_id: UUID
     name: Name
     slug: Slug
@@ -61,7 +64,8 @@ class CohortCreate(msgspec.Struct, forbid_unknown_fields=True):
     status: CohortStatus = CohortStatus.PLANNED
 
 
-class CohortUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class CohortUpdate(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("name",)
     name: Name | msgspec.UnsetType = msgspec.UNSET
     slug: Slug | msgspec.UnsetType = msgspec.UNSET
     starts_on: date | msgspec.UnsetType = msgspec.UNSET

@@ -12,6 +12,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cohort.config import Settings
 from cohort.domain.identity.models import User
 from cohort.domain.identity.schemas import (
     AdminUserUpdate,
@@ -69,15 +70,21 @@ class MeController(Controller):
         return to_schemas(ApiTokenRead, await token_service.list_for(actor))
 
     @post(
-        "/tokens", summary="Create an API token (the secret is shown once)", responses=documented_errors(401)
+        "/tokens",
+        summary="Create an API token (the secret is shown once)",
+        description="At most `API_TOKENS_PER_USER` (default 50) live tokens per person; past that, 422.",
+        responses=documented_errors(401, 422),
     )
     async def create_token(
         self,
         actor: NamedDependency[Actor],
         token_service: NamedDependency[ApiTokenService],
+        settings: NamedDependency[Settings],
         data: JSONBody[ApiTokenCreate],
     ) -> ApiTokenCreated:
-        token, raw = await token_service.issue(actor, data.name, data.expires_in_days)
+        token, raw = await token_service.issue(
+            actor, data.name, data.expires_in_days, max_live=settings.api_tokens_per_user
+        )
         return msgspec.structs.replace(to_schema(ApiTokenCreated, token), token=raw)
 
     @delete(
@@ -120,7 +127,9 @@ class UserController(Controller):
     @patch(
         "/{user_id:uuid}",
         summary="Grant or withdraw admin rights",
-        responses=documented_errors(401, 403, 404),
+        description="The last admin cannot withdraw their own rights (409); `cohort admin grant` "
+        "restores an admin from the command line.",
+        responses=documented_errors(401, 403, 404, 409),
     )
     async def update_user(
         self,

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import httpx
 import msgspec
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
+
+# Authlib's httpx integration prefers the "httpx2" package and warns, on import, when it falls back
+# to httpx, which is what Cohort uses everywhere (and what the integration still supports).
+with warnings.catch_warnings():
+    warnings.filterwarnings(
+        "ignore", message="The httpx module is deprecated", category=AuthlibDeprecationWarning
+    )
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from cohort.config import Settings
 from cohort.domain.identity.schemas import GitHubProfile

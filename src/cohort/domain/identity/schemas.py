@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from cohort.domain.common import TimeZoneName
+from cohort.domain.common import NOT_BLANK, TimeZoneName, Trimmed
 
 GitHubLogin = Annotated[
     str,
@@ -18,6 +18,9 @@ GitHubLogin = Annotated[
         examples=["octocat"],
     ),
 ]
+
+
+DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NOT_BLANK)]
 
 
 class UserRead(msgspec.Struct):
@@ -41,10 +44,12 @@ class MeRead(UserRead):
     memberships: list[MembershipSummary] = []
 
 
-class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class ProfileUpdate(Trimmed, forbid_unknown_fields=True):
     """What users may change about themselves."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | msgspec.UnsetType = msgspec.UNSET
+    trimmed = ("name",)
+
+    name: DisplayName | msgspec.UnsetType = msgspec.UNSET
     time_zone: TimeZoneName | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -52,8 +57,9 @@ class AdminUserUpdate(msgspec.Struct, forbid_unknown_fields=True):
     is_admin: bool
 
 
-class ApiTokenCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+class ApiTokenCreate(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("name",)
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NOT_BLANK)]
     expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=366)] | None = 90
 
 

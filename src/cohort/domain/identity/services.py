@@ -6,11 +6,11 @@ import hashlib
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from cohort.domain.common import ensure_time_zone, utcnow
@@ -18,12 +18,14 @@ from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.identity.schemas import GitHubProfile, ProfileUpdate
 from cohort.domain.listing import ListParams, Page, list_page
 from cohort.domain.service import Service
-from cohort.errors import NotFound
+from cohort.errors import Conflict, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
 
 TOKEN_PREFIX = "coh_"  # noqa: S105
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+DEFAULT_LIVE_TOKENS_PER_USER = 50
+"""How many unrevoked, unexpired API tokens one person may hold (``API_TOKENS_PER_USER``)."""
 
 
 def hash_token(raw: str) -> str:
@@ -105,9 +107,33 @@ class UserService(Service[User]):
         user = await self.get_one_or_none(User.id == user_id)
         if user is None:
             raise NotFound("user not found")
+        if user.is_admin and not is_admin:
+            await self._keep_an_admin(user)
         user.is_admin = is_admin
         await self.session.flush()
         return user
+
+    async def grant_admin(self, login: str) -> User:
+        """Make the signed-up user with this login an admin: the recovery path when no admin is left,
+        so it takes no actor (it runs from the command line, with database access)."""
+        user = await self.find_by_login(login)
+        if user is None or user.pending:
+            raise NotFound(f"no user has signed in with the login {login!r}")
+        user.is_admin = True
+        await self.session.flush()
+        return user
+
+    async def _keep_an_admin(self, leaving: User) -> None:
+        """Refuse to withdraw the last admin's rights: nobody could grant them back over the API.
+
+        The admins' rows are locked, so two admins demoting each other at once cannot both succeed.
+        """
+        admins = (await self.session.scalars(select(User.id).where(User.is_admin).with_for_update())).all()
+        if set(admins) <= {leaving.id}:
+            raise Conflict(
+                "this is the last admin; grant admin rights to someone else first",
+                extra=[{"key": "is_admin", "message": "at least one admin must remain"}],
+            )
 
     async def get_me(self, actor: Actor) -> User:
         return await self.get(actor.user_id)
@@ -132,8 +158,28 @@ class ApiTokenService(Service[ApiToken]):
 
     repository_type = Repository
 
-    async def issue(self, actor: Actor, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
-        """Create a token for the actor and return it with its secret, which is never stored."""
+    async def issue(
+        self,
+        actor: Actor,
+        name: str,
+        expires_in_days: int | None,
+        *,
+        max_live: int = DEFAULT_LIVE_TOKENS_PER_USER,
+    ) -> tuple[ApiToken, str]:
+        """Create a token for the actor and return it with its secret, which is never stored.
+
+        Nobody needs more than ``max_live`` live tokens; a script minting one per run would otherwise
+        pile up credentials that never get revoked. The owner's row is locked while counting, so
+        concurrent requests cannot overshoot the cap.
+        """
+        await self.session.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
+        live = await self.count(ApiToken.user_id == actor.user_id, *_live(utcnow()))
+        if live >= max_live:
+            raise RuleViolation(
+                f"you already have {live} live API tokens, the most allowed is {max_live}; "
+                "revoke one you no longer use",
+                extra=[{"key": "tokens", "message": f"at most {max_live} live tokens per user"}],
+            )
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken(
             user_id=actor.user_id,
@@ -195,3 +241,8 @@ class ApiTokenService(Service[ApiToken]):
             delete(ApiToken).where(or_(ApiToken.revoked_at < cutoff, ApiToken.expires_at < cutoff))
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _live(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Conditions of a token that still works: not revoked, not expired."""
+    return (ApiToken.revoked_at.is_(None), or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now))

@@ -14,6 +14,7 @@ from cohort.domain.lessons.schemas import LessonCreate, LessonOrder, LessonRead,
 from cohort.domain.lessons.services import LessonService
 from cohort.domain.listing import ListParams
 from cohort.security.actor import Actor
+from cohort.web.caching import ETAG_OPT
 from cohort.web.convert import to_schema, to_schemas
 from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from cohort.web.listing import page_of, sorted_by
@@ -28,6 +29,7 @@ class LessonController(Controller):
         "/cohorts/{cohort_id:uuid}/lessons",
         summary="List a cohort's lessons (learners: released only)",
         responses=READ_ERRORS,
+        opt={ETAG_OPT: True},
         dependencies=sorted_by("position", "release_at", "title"),
     )
     async def list_lessons(
@@ -64,7 +66,7 @@ class LessonController(Controller):
         lessons = await lesson_service.reorder_for(actor, cohort_id, data.lesson_ids)
         return to_schemas(LessonRead, lessons)
 
-    @get("/lessons/{lesson_id:uuid}", summary="Get a lesson", responses=READ_ERRORS)
+    @get("/lessons/{lesson_id:uuid}", summary="Get a lesson", responses=READ_ERRORS, opt={ETAG_OPT: True})
     async def get_lesson(
         self,
         actor: NamedDependency[Actor],

@@ -8,11 +8,12 @@ from uuid import UUID
 
 import msgspec
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+from cohort.domain.common import NOT_BLANK, Trimmed
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
 Body = Annotated[str, msgspec.Meta(max_length=200_000)]
-Objectives = Annotated[
-    list[Annotated[str, msgspec.Meta(min_length=1, max_length=300)]], msgspec.Meta(max_length=50)
-]
+Objective = Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=NOT_BLANK)]
+Objectives = Annotated[list[Objective], msgspec.Meta(max_length=50)]
 Position = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 
 
@@ -29,7 +30,8 @@ class LessonRead(msgspec.Struct):
     updated_at: datetime
 
 
-class LessonCreate(msgspec.Struct, forbid_unknown_fields=True):
+class LessonCreate(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("title",)
     position: Position
     title: Title
     release_at: Annotated[datetime, msgspec.Meta(tz=True)]
@@ -37,7 +39,8 @@ class LessonCreate(msgspec.Struct, forbid_unknown_fields=True):
     objectives: Objectives = []
 
 
-class LessonUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class LessonUpdate(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("title",)
     position: Position | msgspec.UnsetType = msgspec.UNSET
     title: Title | msgspec.UnsetType = msgspec.UNSET
     release_at: Annotated[datetime, msgspec.Meta(tz=True)] | msgspec.UnsetType = msgspec.UNSET

@@ -8,10 +8,12 @@ from uuid import UUID
 
 import msgspec
 
-from cohort.domain.common import TimeZoneName
+from cohort.domain.common import WHITESPACE, TimeZoneName
 from cohort.domain.mentoring.enums import EndReason, ProgressSignal, RuleKind, RunStatus
 
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^[^\s;:,]+$", examples=["python"])]
+Tag = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=50, pattern=rf"^[^\x00{WHITESPACE};:,]+$", examples=["python"])
+]
 Language = Annotated[str, msgspec.Meta(min_length=2, max_length=20, pattern=r"^[A-Za-z-]+$", examples=["es"])]
 Level = Annotated[int, msgspec.Meta(ge=1, le=5, description="1 (beginner) to 5 (expert).")]
 Priority = Annotated[int, msgspec.Meta(ge=1, le=3)]

@@ -8,9 +8,10 @@ from uuid import UUID
 
 import msgspec
 
+from cohort.domain.common import NOT_BLANK, Trimmed
 from cohort.domain.projects.enums import GradeAggregation, LatePolicy, ReviewerPool
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
 Brief = Annotated[str, msgspec.Meta(max_length=200_000)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True, description="An instant with a UTC offset (ISO 8601).")]
 Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
@@ -18,7 +19,7 @@ ReviewsPerSubmission = Annotated[int, msgspec.Meta(ge=1, le=10)]
 Points = Annotated[int, msgspec.Meta(ge=0, le=1000)]
 MaxPoints = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 Weight = Annotated[float, msgspec.Meta(gt=0, le=1000)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NOT_BLANK)]
 RepoUrl = Annotated[
     str,
     msgspec.Meta(
@@ -40,7 +41,8 @@ class CriterionLevel(msgspec.Struct, forbid_unknown_fields=True):
     description: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
-class CriterionWrite(msgspec.Struct, forbid_unknown_fields=True):
+class CriterionWrite(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("title",)
     title: Title
     max_points: MaxPoints
     description: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
@@ -93,7 +95,8 @@ class ProjectRead(msgspec.Struct):
     updated_at: datetime
 
 
-class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):
+class ProjectCreate(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("title",)
     title: Title
     opens_at: Instant
     due_at: Instant
@@ -112,7 +115,8 @@ class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):
     rubric: Annotated[list[CriterionWrite], msgspec.Meta(max_length=50)] = []
 
 
-class ProjectUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class ProjectUpdate(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("title",)
     title: Title | msgspec.UnsetType = msgspec.UNSET
     brief_markdown: Brief | msgspec.UnsetType = msgspec.UNSET
     lesson_id: UUID | msgspec.UnsetType | None = msgspec.UNSET
@@ -130,7 +134,8 @@ class ProjectUpdate(msgspec.Struct, forbid_unknown_fields=True):
     grade_aggregation: GradeAggregation | msgspec.UnsetType = msgspec.UNSET
 
 
-class ExtensionWrite(msgspec.Struct, forbid_unknown_fields=True):
+class ExtensionWrite(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("reason",)
     due_at: Instant
     reason: Reason
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import msgspec
 
+from cohort.domain.common import Trimmed
 from cohort.domain.projects.enums import GradeAggregation
 from cohort.domain.projects.schemas import Instant, Reason, VersionRead
 from cohort.domain.reviews.models import ReviewState, SubmissionState
@@ -125,7 +126,8 @@ class HelpfulnessWrite(msgspec.Struct, forbid_unknown_fields=True):
     rating: Annotated[int, msgspec.Meta(ge=1, le=5, description="1 (not helpful) to 5 (very helpful)")]
 
 
-class FlagWrite(msgspec.Struct, forbid_unknown_fields=True):
+class FlagWrite(Trimmed, forbid_unknown_fields=True):
+    trimmed = ("reason",)
     reason: Reason
 
 
@@ -169,8 +171,10 @@ class GradeRead(msgspec.Struct):
     history: list[OverrideRead] | None
 
 
-class OverrideWrite(msgspec.Struct, forbid_unknown_fields=True):
+class OverrideWrite(Trimmed, forbid_unknown_fields=True):
     """Set the final grade (0-100), or withdraw the override with ``grade: null``; a reason is required."""
+
+    trimmed = ("reason",)
 
     grade: GradeValue | None
     reason: Reason

@@ -9,7 +9,7 @@ from strawberry import relay
 
 from cohort.domain.identity import models
 from cohort.domain.identity.schemas import ApiTokenCreate, ProfileUpdate
-from cohort.domain.identity.services import ApiTokenService, UserService
+from cohort.domain.identity.services import DEFAULT_LIVE_TOKENS_PER_USER, ApiTokenService, UserService
 from cohort.graphql.context import Info
 from cohort.graphql.errors import MutationError
 from cohort.graphql.mutations.common import mutate, struct_of
@@ -88,7 +88,9 @@ class IdentityMutations:
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
         async def issue(tokens: ApiTokenService, actor: Actor) -> tuple[models.ApiToken, str]:
             data = struct_of(ApiTokenCreate, input)
-            return await tokens.issue(actor, data.name, data.expires_in_days)
+            settings = info.context.settings
+            cap = settings.api_tokens_per_user if settings else DEFAULT_LIVE_TOKENS_PER_USER
+            return await tokens.issue(actor, data.name, data.expires_in_days, max_live=cap)
 
         return await mutate(info, ApiTokenService, issue, _created)
 

@@ -20,7 +20,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOST=0.0.0.0 \
-    PORT=8000
+    PORT=8000 \
+    COHORT_ENV=production
+# SECRET_KEY is deliberately not set: the image refuses to start until one is given at run time.
 RUN groupadd --system cohort && useradd --system --gid cohort --home-dir /app --shell /usr/sbin/nologin cohort
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv

@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/bootstrap.sh
+export COHORT_ENV=test
 
 echo "==> ruff check" >&2
 .venv/bin/ruff check .

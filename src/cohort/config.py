@@ -13,6 +13,20 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGED_ASSETS = Path(__file__).resolve().parent / "_assets"
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/cohort"
 DEV_SECRET_KEY = "cohort-dev-secret-key-change-me-0123456789abcdef"  # noqa: S105
+PUBLISHED_SECRET_KEYS = frozenset(
+    {
+        DEV_SECRET_KEY,
+        # placeholders that appeared in this repository's compose file and .env.example
+        "change-me-to-a-long-random-string-0123456789",
+        "at-least-32-random-characters-used-to-sign-session-cookies",
+    }
+)
+"""Keys anyone can read; a cookie signed with one of them can be forged by anyone."""
+LOCAL_ENVIRONMENTS = frozenset({"development", "test"})
+"""Where development conveniences (a published key, plain-HTTP cookies, demo data) are allowed."""
+ENVIRONMENTS = LOCAL_ENVIRONMENTS | {"production"}
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 12
 
 
 def asset_dir(name: str) -> Path:
@@ -74,7 +88,7 @@ def _env_private_key(default: str) -> str:
 class Settings:
     """Every knob the service has; defaults suit a local machine."""
 
-    environment: str = "development"
+    environment: str = "production"  # development and test must be asked for explicitly
     debug: bool = False
     database_url: str = DEFAULT_DATABASE_URL
     database_echo: bool = False
@@ -214,15 +228,35 @@ class Settings:
             graphql_introspection=_env_switch("GRAPHQL_INTROSPECTION", d.graphql_introspection),
         )
 
+    @property
+    def is_local(self) -> bool:
+        """Development or test: the only environments where development conveniences apply."""
+        return self.environment in LOCAL_ENVIRONMENTS
+
     def validate(self) -> None:
-        """Refuse to run production with development secrets."""
-        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
-            msg = "SECRET_KEY must be set in production"
-            raise RuntimeError(msg)
-        if len(self.secret_key) < 32:
-            msg = "SECRET_KEY must be at least 32 characters"
-            raise RuntimeError(msg)
+        """Refuse settings that would let anyone forge a session, at start-up."""
+        self.validate_security()
         self.validate_notifications()
+
+    def validate_security(self) -> None:
+        """An unknown ``COHORT_ENV`` is refused rather than guessed; outside development and test
+        the secret that signs session cookies must be strong and not one published anywhere."""
+        if self.environment not in ENVIRONMENTS:
+            msg = f"COHORT_ENV must be one of {', '.join(sorted(ENVIRONMENTS))} (got {self.environment!r})"
+            raise RuntimeError(msg)
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            msg = f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            raise RuntimeError(msg)
+        if not self.is_local and (
+            self.secret_key in PUBLISHED_SECRET_KEYS
+            or len(set(self.secret_key)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS
+        ):
+            msg = (
+                f"SECRET_KEY must be a strong random value in {self.environment} (the development key "
+                "and published examples are refused); generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+            raise RuntimeError(msg)
 
     def validate_notifications(self) -> None:
         """Refuse schedules that cannot work, at start-up rather than at the first scan."""

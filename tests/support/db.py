@@ -68,7 +68,7 @@ def counting_queries() -> Iterator[QueryCounter]:
 
 def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     """Run the ``cohort`` CLI in a subprocess against ``database_url``."""
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": database_url, "COHORT_ENV": "test"}
     return subprocess.run(
         [sys.executable, "-m", "cohort", *args], env=env, capture_output=True, text=True, check=False
     )

@@ -7,6 +7,15 @@ cd "$ROOT"
 bash scripts/bootstrap.sh
 export COHORT_ENV=test
 
+# The CSRF test drives a real browser: Debian's chromium, installed once (quick when present).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  echo "==> installing chromium (browser-level tests)" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium >/dev/null
+fi
+
 echo "==> ruff check" >&2
 .venv/bin/ruff check .
 echo "==> ruff format --check" >&2

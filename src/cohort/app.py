@@ -38,6 +38,7 @@ from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
+from cohort.web.csrf import CrossSiteWriteGuard
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
@@ -121,7 +122,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "actor": Provide(provide_actor),
         },
         plugins=[SQLAlchemyPlugin(config=database), channels],
-        middleware=[RequestContextMiddleware(), _session_config(settings).middleware],
+        middleware=[
+            RequestContextMiddleware(),
+            _session_config(settings).middleware,
+            CrossSiteWriteGuard([settings.public_base_url, *settings.cors_allow_origins]),
+        ],
         cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)
         if settings.cors_allow_origins
         else None,

@@ -37,7 +37,7 @@ from cohort.graphql.schema import build_schema
 from cohort.logging import configure_logging
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
-from cohort.security.session import SessionCookieConfig
+from cohort.security.session import SessionCookieConfig, SessionLifetime
 from cohort.web.csrf import CrossSiteWriteGuard
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
@@ -51,7 +51,8 @@ SUBSCRIBER_BACKLOG = 1_000
 
 
 def _session_config(settings: Settings) -> SessionCookieConfig:
-    """An encrypted, signed, HttpOnly cookie holding only the user id."""
+    """An encrypted, signed, HttpOnly cookie holding the user id, the session epoch and its times
+    (see :mod:`cohort.security.session`); the browser drops it after the absolute lifetime too."""
     return SessionCookieConfig(
         secret=hashlib.sha256(settings.secret_key.encode()).digest(),
         key=settings.session_cookie_name,
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             RequestContextMiddleware(),
             _session_config(settings).middleware,
+            SessionLifetime(settings.session_max_age_seconds, settings.session_idle_timeout_seconds),
             CrossSiteWriteGuard([settings.public_base_url, *settings.cors_allow_origins]),
         ],
         cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)

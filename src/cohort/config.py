@@ -96,7 +96,8 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEV_SECRET_KEY
     session_cookie_name: str = "cohort_session"
-    session_max_age_seconds: int = 14 * 24 * 3600
+    session_max_age_seconds: int = 12 * 3600  # absolute: a sign-in lasts this long however active
+    session_idle_timeout_seconds: int = 30 * 60  # a session unused for this long has ended
     session_cookie_secure: bool = False
     public_base_url: str = "http://127.0.0.1:8000"
     post_login_redirect: str = "/api/v1/me"
@@ -178,6 +179,9 @@ class Settings:
             secret_key=_env("SECRET_KEY", d.secret_key),
             session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", d.session_cookie_secure),
             session_max_age_seconds=_env_int("SESSION_MAX_AGE_SECONDS", d.session_max_age_seconds),
+            session_idle_timeout_seconds=_env_int(
+                "SESSION_IDLE_TIMEOUT_SECONDS", d.session_idle_timeout_seconds
+            ),
             public_base_url=_env("PUBLIC_BASE_URL", d.public_base_url),
             post_login_redirect=_env("POST_LOGIN_REDIRECT", d.post_login_redirect),
             github_client_id=_env("GITHUB_CLIENT_ID", d.github_client_id),
@@ -246,6 +250,9 @@ class Settings:
             raise RuntimeError(msg)
         if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
             msg = f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            raise RuntimeError(msg)
+        if self.session_max_age_seconds < 60 or self.session_idle_timeout_seconds < 60:
+            msg = "SESSION_MAX_AGE_SECONDS and SESSION_IDLE_TIMEOUT_SECONDS must be at least 60"
             raise RuntimeError(msg)
         if not self.is_local and (
             self.secret_key in PUBLISHED_SECRET_KEYS

@@ -135,6 +135,18 @@ def mutation(name: str, signature: str, payload: str) -> str:
     ).replace("$v", f"${argument}")
 
 
+def for_user(name: str, payload: str) -> str:
+    """A mutation taking an optional ``userId`` (yourself when absent)."""
+    return (
+        f"mutation($userId: ID) {{ result: {name}(userId: $userId) {{ __typename "
+        f"... on Error {{ code message }} {payload} }} }}"
+    )
+
+
+def user_id_of(name: str) -> Variables:
+    return lambda ids: {"userId": global_id(name, ids)}
+
+
 CONNECTION = "{ totalCount edges { node { id } } }"
 NODE = "query($id: ID!) { result: node(id: $id) { id } }"
 MEMBERS_A = {"membership_instructor", "membership_mentor", "membership_a"}
@@ -147,6 +159,7 @@ DELETED = "... on DeletedPayload { deletedId }"
 LESSONS = "... on LessonsPayload { lessons { id } }"
 VIEWER = "... on ViewerPayload { me { user { id } } }"
 TOKEN = "... on ApiTokenPayload { apiToken { id } }"
+REVOKED = "... on RevokedApiTokensPayload { revokedCount }"
 
 
 def new_lesson(cohort: str) -> Variables:
@@ -308,6 +321,16 @@ CASES: list[Case] = [
          Expect(401, 403, 403, 403, 403, 200, 403),
          with_input(lambda ids: {"userId": global_id("user_outsider", ids), "isAdmin": True}),
          returns="user_outsider", returns_at=("user", "id")),
+    Case("endAllSessions", for_user("endAllSessions", "... on UserPayload { user { id } }"),
+         Expect(401, 403, 403, 403, 403, 200, 200), user_id_of("user_outsider"),
+         returns="user_outsider", returns_at=("user", "id")),
+    Case("endAllSessions", for_user("endAllSessions", "... on UserPayload { user { id } }"),
+         Expect(401, 200, 200, 200, 200, 200, 200), lambda ids: {},
+         returns="me", returns_at=("user", "id")),
+    Case("revokeAllApiTokens", for_user("revokeAllApiTokens", REVOKED),
+         Expect(401, 403, 403, 403, 403, 200, 200), user_id_of("user_outsider")),
+    Case("revokeAllApiTokens", for_user("revokeAllApiTokens", REVOKED),
+         Expect(401, 200, 200, 200, 200, 200, 200), lambda ids: {}),
     Case("updateProfile", mutation("updateProfile", "UpdateProfileInput!", VIEWER),
          Expect(401, 200, 200, 200, 200, 200, 200), with_input(lambda ids: {"name": "Renamed"}),
          returns="me", returns_at=("me", "user", "id")),

@@ -16,27 +16,18 @@ from cohort.domain.identity.models import User
 from cohort.domain.identity.services import ApiTokenService
 from cohort.errors import NotAuthenticated
 from cohort.security.actor import Actor
+from cohort.security.session import SESSION_USER_KEY, SessionCredential, session_credential
 
-SESSION_USER_KEY = "uid"
-
-
-def session_user_id(connection: ASGIConnection[Any, Any, Any, Any]) -> UUID | None:
-    """The user id the session cookie carries, if any (HTTP requests and WebSocket handshakes)."""
-    raw_id = connection.session.get(SESSION_USER_KEY) if "session" in connection.scope else None
-    if not raw_id:
-        return None
-    try:
-        return UUID(str(raw_id))
-    except ValueError:
-        return None
+__all__ = ["SESSION_USER_KEY", "SessionCredential", "authenticate", "session_credential"]
 
 
 async def authenticate(
-    db_session: AsyncSession, authorization: str | None, session_user: UUID | None
+    db_session: AsyncSession, authorization: str | None, session_user: SessionCredential | None
 ) -> User | None:
-    """The caller from an ``Authorization`` value (which wins) or a session cookie's user id.
+    """The caller from an ``Authorization`` value (which wins) or a session cookie's credential.
 
-    ``None`` when neither is given; a malformed or unknown token is an error, never anonymous.
+    ``None`` when neither is given, or when the session was ended (its epoch is no longer the
+    user's); a malformed or unknown token is an error, never anonymous.
     """
     if authorization is not None:
         scheme, _, credentials = authorization.partition(" ")
@@ -48,7 +39,8 @@ async def authenticate(
         return user
     if session_user is None:
         return None
-    return await db_session.get(User, session_user)
+    user = await db_session.get(User, session_user.user_id)
+    return user if user is not None and user.session_epoch == session_user.epoch else None
 
 
 async def load_actor(db_session: AsyncSession, user: User) -> Actor:
@@ -83,7 +75,7 @@ async def provide_optional_actor(
 ) -> Actor | None:
     """Dependency for transports open to anonymous callers (GraphQL): ``None`` without credentials,
     401 for bad ones."""
-    user = await authenticate(db_session, request.headers.get("authorization"), session_user_id(request))
+    user = await authenticate(db_session, request.headers.get("authorization"), session_credential(request))
     return None if user is None else await load_actor(db_session, user)
 
 
@@ -100,7 +92,7 @@ async def actor_for_connection(
 ) -> Actor:
     """The caller of any connection (e.g. an ASGI app mounted behind a guard); 401 if none."""
     user = await authenticate(
-        db_session, connection.headers.get("authorization"), session_user_id(connection)
+        db_session, connection.headers.get("authorization"), session_credential(connection)
     )
     if user is None:
         raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")

@@ -15,7 +15,7 @@ from cohort.config import Settings
 from cohort.domain.identity.github import GitHubOAuth, GitHubSignInFailed
 from cohort.domain.identity.services import UserService
 from cohort.errors import NotAuthenticated
-from cohort.security.authentication import SESSION_USER_KEY
+from cohort.security.session import new_session, session_credential
 from cohort.security.signin import sign_in_with_github
 from cohort.web.errors import documented_errors
 
@@ -58,9 +58,21 @@ class GitHubAuthController(Controller):
         profile = await GitHubOAuth(settings).fetch_profile(code)
         user = await sign_in_with_github(user_service, profile)
         request.clear_session()
-        request.set_session({SESSION_USER_KEY: str(user.id)})
+        request.set_session(new_session(user.id, user.session_epoch))
         return Redirect(settings.post_login_redirect)
 
-    @post("/logout", summary="End the browser session", status_code=204)
-    async def logout(self, request: Request[Any, Any, Any]) -> None:
+    @post(
+        "/logout",
+        summary="Sign out: end every browser session of this account",
+        description="The cookie is cleared and stops counting on the server too, as do the "
+        "account's other browser sessions (sign-in is shared by every browser of an account). "
+        "API tokens are not affected.",
+        status_code=204,
+    )
+    async def logout(
+        self, request: Request[Any, Any, Any], user_service: NamedDependency[UserService]
+    ) -> None:
+        credential = session_credential(request)
+        if credential is not None:
+            await user_service.sign_out(credential.user_id, credential.epoch)
         request.clear_session()

@@ -23,7 +23,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from cohort.errors import PermissionDenied
-from cohort.security.authentication import SESSION_USER_KEY
+from cohort.security.session import SESSION_USER_KEY
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 

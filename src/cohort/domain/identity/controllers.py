@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import msgspec
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
@@ -60,6 +61,33 @@ class MeController(Controller):
     ) -> MeRead:
         return _me(await user_service.update_profile(actor, data), actor)
 
+    @delete(
+        "/sessions",
+        summary="End all my browser sessions",
+        description="Every session cookie of this account stops counting, this browser's included.",
+        status_code=204,
+        responses=documented_errors(401),
+    )
+    async def end_my_sessions(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        user_service: NamedDependency[UserService],
+    ) -> None:
+        await user_service.end_sessions_for(actor, actor.user_id)
+        request.clear_session()
+
+    @delete(
+        "/tokens",
+        summary="Revoke all my API tokens",
+        status_code=204,
+        responses=documented_errors(401),
+    )
+    async def revoke_my_tokens(
+        self, actor: NamedDependency[Actor], token_service: NamedDependency[ApiTokenService]
+    ) -> None:
+        await token_service.revoke_all_for(actor, actor.user_id)
+
     @get("/tokens", summary="List my API tokens", responses=documented_errors(401))
     async def list_tokens(
         self, actor: NamedDependency[Actor], token_service: NamedDependency[ApiTokenService]
@@ -98,7 +126,7 @@ class UserController(Controller):
 
     path = "/api/v1/users"
     tags = ["users"]
-    dependencies = {"user_service": user_service}
+    dependencies = {"user_service": user_service, "token_service": token_service}
 
     @get(
         "/",
@@ -129,3 +157,31 @@ class UserController(Controller):
     ) -> UserRead:
         user = await user_service.set_admin(actor, user_id, is_admin=data.is_admin)
         return to_schema(UserRead, user)
+
+    @delete(
+        "/{user_id:uuid}/sessions",
+        summary="End all browser sessions of a user (yourself, or anyone for admins)",
+        status_code=204,
+        responses=documented_errors(401, 403, 404),
+    )
+    async def end_sessions(
+        self,
+        actor: NamedDependency[Actor],
+        user_service: NamedDependency[UserService],
+        user_id: FromPath[UUID],
+    ) -> None:
+        await user_service.end_sessions_for(actor, user_id)
+
+    @delete(
+        "/{user_id:uuid}/tokens",
+        summary="Revoke all API tokens of a user (yourself, or anyone for admins)",
+        status_code=204,
+        responses=documented_errors(401, 403, 404),
+    )
+    async def revoke_tokens(
+        self,
+        actor: NamedDependency[Actor],
+        token_service: NamedDependency[ApiTokenService],
+        user_id: FromPath[UUID],
+    ) -> None:
+        await token_service.revoke_all_for(actor, user_id)

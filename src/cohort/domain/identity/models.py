@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cohort.db import Base
@@ -28,6 +28,8 @@ class User(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Session cookies carry the epoch they were issued under; raising it ends every one of them."""
 
     @property
     def pending(self) -> bool:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from cohort.domain.common import ensure_time_zone, utcnow
@@ -109,6 +109,26 @@ class UserService(Service[User]):
         await self.session.flush()
         return user
 
+    async def end_sessions_for(self, actor: Actor, user_id: UUID) -> User:
+        """End every browser session of ``user_id`` (yours, or anyone's for admins): their cookies
+        carry the old session epoch and stop counting at once."""
+        policy.require_manage_sign_in(actor, user_id)
+        user = await self.get_one_or_none(User.id == user_id)
+        if user is None:
+            raise NotFound("user not found")
+        return await self._end_sessions(user)
+
+    async def sign_out(self, user_id: UUID, epoch: int) -> None:
+        """Sign-out from a browser: end the user's sessions if this one (of ``epoch``) still counts."""
+        user = await self.get_one_or_none(User.id == user_id)
+        if user is not None and user.session_epoch == epoch:
+            await self._end_sessions(user)
+
+    async def _end_sessions(self, user: User) -> User:
+        user.session_epoch += 1
+        await self.session.flush()
+        return user
+
     async def get_me(self, actor: Actor) -> User:
         return await self.get(actor.user_id)
 
@@ -166,6 +186,18 @@ class ApiTokenService(Service[ApiToken]):
             token.revoked_at = utcnow()
             await self.session.flush()
         return token
+
+    async def revoke_all_for(self, actor: Actor, user_id: UUID) -> int:
+        """Revoke every live token of ``user_id`` (yours, or anyone's for admins); how many were."""
+        policy.require_manage_sign_in(actor, user_id)
+        if actor.user_id != user_id and await self.session.get(User, user_id) is None:
+            raise NotFound("user not found")
+        result = await self.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def authenticate(self, raw: str) -> User | None:
         """The owner of a live (unrevoked, unexpired) token, or ``None``."""

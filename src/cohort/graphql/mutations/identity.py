@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -60,12 +61,25 @@ class UserPayload:
     user: User
 
 
+@strawberry.type
+class RevokedApiTokensPayload:
+    revoked_count: int = strawberry.field(description="How many live tokens were revoked.")
+
+
 UpdateProfileResult = Annotated[ViewerPayload | MutationError, strawberry.union("UpdateProfileResult")]
 CreateApiTokenResult = Annotated[
     ApiTokenCreatedPayload | MutationError, strawberry.union("CreateApiTokenResult")
 ]
 RevokeApiTokenResult = Annotated[ApiTokenPayload | MutationError, strawberry.union("RevokeApiTokenResult")]
 SetUserAdminResult = Annotated[UserPayload | MutationError, strawberry.union("SetUserAdminResult")]
+EndAllSessionsResult = Annotated[UserPayload | MutationError, strawberry.union("EndAllSessionsResult")]
+RevokeAllApiTokensResult = Annotated[
+    RevokedApiTokensPayload | MutationError, strawberry.union("RevokeAllApiTokensResult")
+]
+
+
+def _user_or_self(user_id: relay.GlobalID | None, actor: Actor) -> UUID:
+    return actor.user_id if user_id is None else uuid_of(user_id, User, "user_id")
 
 
 def _created(issued: tuple[models.ApiToken, str]) -> ApiTokenCreatedPayload:
@@ -99,6 +113,34 @@ class IdentityMutations:
             ApiTokenService,
             lambda tokens, actor: tokens.revoke(actor, uuid_of(id, ApiToken, "id")),
             lambda row: ApiTokenPayload(api_token=ApiToken.from_row(row)),
+            argument=None,
+        )
+
+    @strawberry.mutation(
+        description="End every browser session of a user: yours (the default), or anyone's for admins."
+    )
+    async def end_all_sessions(
+        self, info: Info, user_id: relay.GlobalID | None = None
+    ) -> EndAllSessionsResult:
+        return await mutate(
+            info,
+            UserService,
+            lambda users, actor: users.end_sessions_for(actor, _user_or_self(user_id, actor)),
+            lambda row: UserPayload(user=User.from_row(row)),
+            argument=None,
+        )
+
+    @strawberry.mutation(
+        description="Revoke every API token of a user: yours (the default), or anyone's for admins."
+    )
+    async def revoke_all_api_tokens(
+        self, info: Info, user_id: relay.GlobalID | None = None
+    ) -> RevokeAllApiTokensResult:
+        return await mutate(
+            info,
+            ApiTokenService,
+            lambda tokens, actor: tokens.revoke_all_for(actor, _user_or_self(user_id, actor)),
+            lambda count: RevokedApiTokensPayload(revoked_count=count),
             argument=None,
         )
 

@@ -1,0 +1,26 @@
+"""Identity: a per-user session epoch (revocable sign-in) and the GitHub id an invitation is bound to.
+
+Revision ID: 5e55c0a7e1d2
+Revises: 1b8560ef887b
+Create Date: 2026-11-26 08:00:00+00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "5e55c0a7e1d2"
+down_revision: str | None = "1b8560ef887b"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("users", sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False))
+
+
+def downgrade() -> None:
+    op.drop_column("users", "session_epoch")

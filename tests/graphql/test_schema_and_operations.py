@@ -15,6 +15,7 @@ from cohort import events
 from cohort.config import PROJECT_ROOT, Settings
 from cohort.graphql.schema import schema_sdl
 from tests.support.db import run_cli
+from tests.support.fake_github import FakeGitHub
 from tests.support.graphql import ENDPOINT, OPERATIONS_DIR, gid, operations
 from tests.support.live import LiveServer, subscriber, wait_for_listener
 from tests.support.rest import Api, Client
@@ -185,8 +186,9 @@ QUERIES_AND_MUTATIONS = [name for name, (_, kind, _) in operations().items() if 
 
 @pytest.mark.parametrize("name", QUERIES_AND_MUTATIONS)
 async def test_operation_runs(
-    client: Client, world: World, project_world: ProjectWorld, db: Any, name: str
+    client: Client, world: World, project_world: ProjectWorld, db: Any, fake_github: FakeGitHub, name: str
 ) -> None:
+    fake_github.add_user("octocat", id=583231)  # AddMember invites by login, looked up on GitHub
     who, variables = RUNS[name]
     ids = as_caller({**await object_ids(world, db), **project_object_ids(world, project_world)}, who)
     if name in PREPARE:

@@ -22,6 +22,7 @@ from cohort.domain.cohorts.schemas import (
     ProgramUpdate,
 )
 from cohort.domain.common import apply_changes, ensure_time_zone
+from cohort.domain.identity.directory import GitHubDirectory, resolve_login
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import UserService
 from cohort.domain.listing import ListParams, Page, list_page, list_pages
@@ -289,10 +290,14 @@ class MembershipService(Service[Membership]):
         policy.require_read_cohort(actor, membership.cohort_id, "membership")
         return membership
 
-    async def create_for(self, actor: Actor, cohort_id: UUID, data: MembershipCreate) -> Membership:
+    async def create_for(
+        self, actor: Actor, cohort_id: UUID, data: MembershipCreate, github: GitHubDirectory
+    ) -> Membership:
+        """Add someone by user id, or by GitHub login (an invitation bound to that login's GitHub id,
+        looked up through ``github``, if they have not signed in yet)."""
         await self.sibling(CohortService).require_visible(actor, cohort_id)
         policy.require_manage_cohort(actor, cohort_id, "membership")
-        user = await self._resolve_user(data)
+        user = await self._resolve_user(data, github)
         if await self.exists(Membership.cohort_id == cohort_id, Membership.user_id == user.id):
             raise Conflict(f"{user.login} is already a member of this cohort")
         membership = await self.create(Membership(cohort_id=cohort_id, user_id=user.id, role=data.role))
@@ -367,15 +372,15 @@ class MembershipService(Service[Membership]):
             .values(user_id=to_user_id)
         )
 
-    async def _resolve_user(self, data: MembershipCreate) -> User:
-        """By id (must exist) or by GitHub login (invited as a pending user if unknown)."""
+    async def _resolve_user(self, data: MembershipCreate, github: GitHubDirectory) -> User:
+        """By id (must exist) or by GitHub login (bound to its GitHub id; pending if not signed in)."""
         if (data.user_id is None) == (data.login is None):
             raise RuleViolation(
                 "give exactly one of user_id or login",
                 extra=[{"key": "user_id", "message": "exactly one of user_id, login is required"}],
             )
         if data.login is not None:
-            return await self.sibling(UserService).get_or_invite(data.login)
+            return await self.sibling(UserService).invite(await resolve_login(github, data.login))
         user: User | None = await self.session.get(User, data.user_id)
         if user is None:
             raise RuleViolation("user does not exist", extra=[{"key": "user_id", "message": "unknown user"}])

@@ -15,12 +15,15 @@ class User(Base):
     """A person known through GitHub; ``is_admin`` grants global staff rights.
 
     A user added to a cohort by GitHub login before ever signing in is *pending*: ``github_id`` is
-    empty until their first sign-in with that login claims the record.
+    empty, and ``invited_github_id`` holds the id GitHub gave for that login when they were
+    invited; only a sign-in with that id claims the record (never the login, which can change
+    hands).
     """
 
     __tablename__ = "users"
 
     github_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    invited_github_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
     login: Mapped[str] = mapped_column(String(100), unique=True, index=True)
     name: Mapped[str | None] = mapped_column(String(255), default=None)
     email: Mapped[str | None] = mapped_column(String(320), default=None)

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from cohort.domain.common import ensure_time_zone, utcnow
+from cohort.domain.identity.directory import GitHubIdentity
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.identity.schemas import GitHubProfile, ProfileUpdate
 from cohort.domain.listing import ListParams, Page, list_page
@@ -34,7 +35,7 @@ def hash_token(raw: str) -> str:
 @dataclass(frozen=True, slots=True)
 class GitHubMatch:
     """Who a GitHub sign-in refers to: the account already linked to that GitHub id (if any) and a
-    pending invite made for that login (if any). Both may be set: then the invite is merged."""
+    pending invitation bound to that id (if any). Both may be set: then the invite is merged."""
 
     user: User | None
     invite: User | None
@@ -47,21 +48,43 @@ class UserService(Service[User]):
     repository_type = Repository
 
     async def match_github(self, profile: GitHubProfile) -> GitHubMatch:
-        """Find the account for this GitHub identity and any invite waiting under its login.
+        """Find the account for this GitHub identity and any invitation bound to its id.
 
-        Logins are GitHub's to reassign: when another *signed-in* account still holds this login
-        (its owner renamed on GitHub and someone took the old name), that account's login is freed
-        with a ``~<github id>`` suffix; its owner's next sign-in corrects it.
+        Invitations are matched by GitHub id only, never by login: logins are GitHub's to
+        reassign. Any other record still holding this login (an account whose owner renamed on
+        GitHub, or an invitation for whoever held the login before) has it freed with a ``~``
+        suffix; an account's next sign-in corrects it.
         """
         user = await self.get_one_or_none(User.github_id == profile.id)
-        holder = await self.find_by_login(profile.login)
-        if holder is None or holder is user:
-            return GitHubMatch(user=user, invite=None)
-        if holder.pending:
-            return GitHubMatch(user=user, invite=holder)
-        holder.login = f"{holder.login}~{holder.github_id}"
+        invite = await self.get_one_or_none(User.invited_github_id == profile.id, User.github_id.is_(None))
+        await self._free_login(profile.login, keep=(user, invite))
+        return GitHubMatch(user=user, invite=invite)
+
+    async def invite(self, identity: GitHubIdentity) -> User:
+        """The account of this GitHub user, else the pending invitation bound to its id (made now if
+        there is none yet; renamed to the current login if the user renamed since)."""
+        user = await self.get_one_or_none(User.github_id == identity.id)
+        if user is not None:
+            return user
+        invite = await self.get_one_or_none(User.invited_github_id == identity.id)
+        if invite is None:
+            await self._free_login(identity.login, keep=())
+            invite = User(login=identity.login, invited_github_id=identity.id)
+            self.session.add(invite)
+        elif invite.login != identity.login:
+            await self._free_login(identity.login, keep=(invite,))
+            invite.login = identity.login
         await self.session.flush()
-        return GitHubMatch(user=user, invite=None)
+        return invite
+
+    async def _free_login(self, login: str, keep: tuple[User | None, ...]) -> None:
+        """Rename whoever else holds ``login`` (see :meth:`match_github`)."""
+        holder = await self.find_by_login(login)
+        if holder is None or any(holder is kept for kept in keep):
+            return
+        owner = holder.github_id if holder.github_id is not None else holder.invited_github_id
+        holder.login = f"{holder.login}~{owner if owner is not None else holder.id.hex[:8]}"
+        await self.session.flush()
 
     async def discard_invite(self, invite: User) -> None:
         """Delete a pending invite whose memberships have been moved to a real account."""
@@ -74,6 +97,7 @@ class UserService(Service[User]):
             user = User(github_id=profile.id, login=profile.login)
             self.session.add(user)
         user.github_id = profile.id
+        user.invited_github_id = None
         user.login = profile.login
         user.name = profile.name or user.name
         user.email = profile.email or user.email
@@ -85,15 +109,6 @@ class UserService(Service[User]):
     async def find_by_login(self, login: str) -> User | None:
         """GitHub logins are case-insensitive."""
         return await self.get_one_or_none(func.lower(User.login) == login.lower())
-
-    async def get_or_invite(self, login: str) -> User:
-        """The user with this GitHub login, or a new pending one that their first sign-in will claim."""
-        user = await self.find_by_login(login)
-        if user is None:
-            user = User(login=login)
-            self.session.add(user)
-            await self.session.flush()
-        return user
 
     async def list_for(self, actor: Actor, params: ListParams, *, search: str | None = None) -> Page[User]:
         policy.require_admin(actor, "list users")

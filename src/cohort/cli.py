@@ -48,9 +48,16 @@ def db_downgrade(revision: str) -> None:
 
 @main.command()
 def demo() -> None:
-    """Load the demo program, cohorts, people and lessons (once)."""
+    """Load the demo program, cohorts, people and lessons (once); development and test only."""
     from cohort.db import build_alchemy_config
     from cohort.demo import load_demo
+
+    if not get_settings().is_local:
+        msg = (
+            "the demo (people with a printed admin token) is for COHORT_ENV=development or test only, "
+            f"not {get_settings().environment!r}"
+        )
+        raise click.ClickException(msg)
 
     async def run() -> None:
         config = build_alchemy_config(get_settings())

@@ -20,6 +20,7 @@ from cohort.security.signin import sign_in_with_github
 from cohort.web.errors import documented_errors
 
 OAUTH_STATE_KEY = "oauth_state"
+OAUTH_VERIFIER_KEY = "oauth_verifier"
 
 
 class GitHubAuthController(Controller):
@@ -32,8 +33,10 @@ class GitHubAuthController(Controller):
     @get("/github/login", summary="Start GitHub sign-in", status_code=302)
     async def login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Redirect:
         state = secrets.token_urlsafe(24)
+        verifier = secrets.token_urlsafe(48)  # PKCE (RFC 7636): 64 characters, 288 bits
         request.session[OAUTH_STATE_KEY] = state
-        return Redirect(GitHubOAuth(settings).authorization_url(state))
+        request.session[OAUTH_VERIFIER_KEY] = verifier
+        return Redirect(GitHubOAuth(settings).authorization_url(state, verifier))
 
     @get(
         "/github/callback",
@@ -51,11 +54,16 @@ class GitHubAuthController(Controller):
         error: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Redirect:
         expected = request.session.pop(OAUTH_STATE_KEY, None)
-        if not isinstance(expected, str) or not secrets.compare_digest(expected, oauth_state):
+        verifier = request.session.pop(OAUTH_VERIFIER_KEY, None)
+        if (
+            not isinstance(expected, str)
+            or not isinstance(verifier, str)
+            or not secrets.compare_digest(expected, oauth_state)
+        ):
             raise NotAuthenticated("sign-in state mismatch; start again at /auth/github/login")
         if error or not code:
             raise GitHubSignInFailed(f"GitHub sign-in did not complete: {error or 'no code returned'}")
-        profile = await GitHubOAuth(settings).fetch_profile(code)
+        profile = await GitHubOAuth(settings).fetch_profile(code, verifier)
         user = await sign_in_with_github(user_service, profile)
         request.clear_session()
         request.set_session(new_session(user.id, user.session_epoch))

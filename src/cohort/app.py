@@ -55,10 +55,12 @@ def _session_config(settings: Settings) -> SessionCookieConfig:
     (see :mod:`cohort.security.session`); the browser drops it after the absolute lifetime too."""
     return SessionCookieConfig(
         secret=hashlib.sha256(settings.secret_key.encode()).digest(),
-        key=settings.session_cookie_name,
+        key=settings.session_cookie_key,
         max_age=settings.session_max_age_seconds,
         httponly=True,
-        secure=settings.session_cookie_secure,
+        secure=settings.session_cookie_is_secure,
+        path="/",
+        domain=None,
         samesite="lax",
     )
 

@@ -233,6 +233,17 @@ class Settings:
         )
 
     @property
+    def session_cookie_key(self) -> str:
+        """Outside development and test the cookie is ``__Host-`` prefixed: browsers then accept it
+        only with ``Secure``, ``Path=/`` and no ``Domain``, so no sibling subdomain can plant one."""
+        return self.session_cookie_name if self.is_local else f"__Host-{self.session_cookie_name}"
+
+    @property
+    def session_cookie_is_secure(self) -> bool:
+        """``Secure`` always outside development and test; there, as ``SESSION_COOKIE_SECURE`` says."""
+        return self.session_cookie_secure or not self.is_local
+
+    @property
     def is_local(self) -> bool:
         """Development or test: the only environments where development conveniences apply."""
         return self.environment in LOCAL_ENVIRONMENTS

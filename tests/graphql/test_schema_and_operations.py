@@ -20,6 +20,7 @@ from tests.support.graphql import ENDPOINT, OPERATIONS_DIR, gid, operations
 from tests.support.live import LiveServer, subscriber, wait_for_listener
 from tests.support.rest import Api, Client
 from tests.support.reviewing import write_review
+from tests.support.sessions import browser_session
 from tests.support.world import ProjectWorld, World, add_review, as_caller, object_ids, project_object_ids
 
 SDL = PROJECT_ROOT / "graphql" / "schema.graphql"
@@ -160,6 +161,8 @@ async def finish_my_reviews(client: Client, world: World, pw: ProjectWorld) -> N
     await write_review(client, world.headers["learner"], pw.reviews["by_learner"].id, pw.criteria, (7, 3))
 
 
+SESSION_ONLY = {"CreateApiToken"}
+
 PREPARE: dict[str, Callable[[Client, World, ProjectWorld], Awaitable[None]]] = {
     "LearnerProjectPage": finish_my_reviews,
 }
@@ -193,10 +196,12 @@ async def test_operation_runs(
     ids = as_caller({**await object_ids(world, db), **project_object_ids(world, project_world)}, who)
     if name in PREPARE:
         await PREPARE[name](client, world, project_world)
+    # API tokens are created from a browser session, everything else runs with the caller's token
+    headers = browser_session(world.users[who]) if name in SESSION_ONLY else world.headers[who]
     response = await client.post(
         ENDPOINT,
         json={"query": operations()[name][2], "operationName": name, "variables": variables(ids)},
-        headers=world.headers[who],
+        headers=headers,
     )
     assert response.status_code == 200, response.text
     body = response.json()

@@ -20,6 +20,9 @@ class Actor:
     is_admin: bool = False
     roles: dict[UUID, Role] = field(default_factory=dict)
     program_ids: frozenset[UUID] = frozenset()
+    via_token: bool = False
+    """Authenticated by an API token (rather than a browser session): some acts, such as creating
+    another token, need the session, so a leaked token cannot mint successors that outlive it."""
 
     def role_in(self, cohort_id: UUID) -> Role | None:
         return self.roles.get(cohort_id)

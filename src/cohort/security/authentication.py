@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from uuid import UUID
 
@@ -75,8 +76,12 @@ async def provide_optional_actor(
 ) -> Actor | None:
     """Dependency for transports open to anonymous callers (GraphQL): ``None`` without credentials,
     401 for bad ones."""
-    user = await authenticate(db_session, request.headers.get("authorization"), session_credential(request))
-    return None if user is None else await load_actor(db_session, user)
+    authorization = request.headers.get("authorization")
+    user = await authenticate(db_session, authorization, session_credential(request))
+    if user is None:
+        return None
+    actor = await load_actor(db_session, user)
+    return dataclasses.replace(actor, via_token=True) if authorization is not None else actor
 
 
 async def provide_actor(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Actor:
@@ -91,9 +96,9 @@ async def actor_for_connection(
     connection: ASGIConnection[Any, Any, Any, Any], db_session: AsyncSession
 ) -> Actor:
     """The caller of any connection (e.g. an ASGI app mounted behind a guard); 401 if none."""
-    user = await authenticate(
-        db_session, connection.headers.get("authorization"), session_credential(connection)
-    )
+    authorization = connection.headers.get("authorization")
+    user = await authenticate(db_session, authorization, session_credential(connection))
     if user is None:
         raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")
-    return await load_actor(db_session, user)
+    actor = await load_actor(db_session, user)
+    return dataclasses.replace(actor, via_token=True) if authorization is not None else actor

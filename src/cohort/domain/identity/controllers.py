@@ -12,6 +12,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
+from cohort.config import Settings
 from cohort.domain.identity.models import User
 from cohort.domain.identity.schemas import (
     AdminUserUpdate,
@@ -95,15 +96,22 @@ class MeController(Controller):
         return to_schemas(ApiTokenRead, await token_service.list_for(actor))
 
     @post(
-        "/tokens", summary="Create an API token (the secret is shown once)", responses=documented_errors(401)
+        "/tokens",
+        summary="Create an API token (the secret is shown once)",
+        description="Only from a signed-in browser session (a request authenticated with a token is "
+        "refused with 403), expiring within API_TOKEN_MAX_DAYS.",
+        responses=documented_errors(401, 403, 422),
     )
     async def create_token(
         self,
         actor: NamedDependency[Actor],
         token_service: NamedDependency[ApiTokenService],
+        settings: NamedDependency[Settings],
         data: JSONBody[ApiTokenCreate],
     ) -> ApiTokenCreated:
-        token, raw = await token_service.issue(actor, data.name, data.expires_in_days)
+        token, raw = await token_service.issue(
+            actor, data.name, data.expires_in_days, max_days=settings.api_token_max_days
+        )
         return msgspec.structs.replace(to_schema(ApiTokenCreated, token), token=raw)
 
     @delete(

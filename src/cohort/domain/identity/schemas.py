@@ -54,7 +54,18 @@ class AdminUserUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 class ApiTokenCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=366)] | None = 90
+    expires_in_days: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=1,
+                le=3660,
+                description="Days until the token expires: at most API_TOKEN_MAX_DAYS (366 unless "
+                "configured otherwise); null (never) only where that setting is 0.",
+            ),
+        ]
+        | None
+    ) = 90
 
 
 class ApiTokenRead(msgspec.Struct):

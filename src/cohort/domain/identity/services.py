@@ -19,12 +19,13 @@ from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.identity.schemas import GitHubProfile, ProfileUpdate
 from cohort.domain.listing import ListParams, Page, list_page
 from cohort.domain.service import Service
-from cohort.errors import NotFound
+from cohort.errors import NotFound, PermissionDenied, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
 
 TOKEN_PREFIX = "coh_"  # noqa: S105
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+DEFAULT_TOKEN_MAX_DAYS = 366
 
 
 def hash_token(raw: str) -> str:
@@ -167,8 +168,23 @@ class ApiTokenService(Service[ApiToken]):
 
     repository_type = Repository
 
-    async def issue(self, actor: Actor, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
-        """Create a token for the actor and return it with its secret, which is never stored."""
+    async def issue(
+        self, actor: Actor, name: str, expires_in_days: int | None, *, max_days: int = DEFAULT_TOKEN_MAX_DAYS
+    ) -> tuple[ApiToken, str]:
+        """Create a token for the actor and return it with its secret, which is never stored.
+
+        Only from a browser session (a token cannot mint tokens that would outlive its own
+        revocation), and for at most ``max_days`` (``API_TOKEN_MAX_DAYS``; 0: no limit).
+        """
+        if actor.via_token:
+            raise PermissionDenied(
+                "API tokens are created from a signed-in browser session, not with another API token"
+            )
+        if max_days > 0 and (expires_in_days is None or expires_in_days > max_days):
+            raise RuleViolation(
+                f"API tokens must expire within {max_days} days",
+                extra=[{"key": "expires_in_days", "message": f"at most {max_days} days"}],
+            )
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken(
             user_id=actor.user_id,

@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
+from cohort.config import Settings
 from cohort.domain.identity import models
 from cohort.domain.identity.schemas import ApiTokenCreate, ProfileUpdate
 from cohort.domain.identity.services import ApiTokenService, UserService
@@ -30,7 +31,9 @@ class UpdateProfileInput:
 class CreateApiTokenInput:
     name: str
     expires_in_days: int | None = strawberry.field(
-        default=strawberry.UNSET, description="1 to 366 days; null never expires; default 90."
+        default=strawberry.UNSET,
+        description="Days until it expires, at most API_TOKEN_MAX_DAYS (366 unless configured "
+        "otherwise); null (never) only where that setting is 0; default 90.",
     )
 
 
@@ -98,11 +101,17 @@ class IdentityMutations:
             lambda row: ViewerPayload(me=Viewer.from_row(row)),
         )
 
-    @strawberry.mutation(description="Create a personal API token; its secret is in the answer, once.")
+    @strawberry.mutation(
+        description="Create a personal API token from a signed-in browser session (not with a token); "
+        "its secret is in the answer, once."
+    )
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
         async def issue(tokens: ApiTokenService, actor: Actor) -> tuple[models.ApiToken, str]:
             data = struct_of(ApiTokenCreate, input)
-            return await tokens.issue(actor, data.name, data.expires_in_days)
+            settings = info.context.settings or Settings()
+            return await tokens.issue(
+                actor, data.name, data.expires_in_days, max_days=settings.api_token_max_days
+            )
 
         return await mutate(info, ApiTokenService, issue, _created)
 

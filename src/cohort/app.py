@@ -41,6 +41,7 @@ from cohort.security.session import SessionCookieConfig, SessionLifetime
 from cohort.web.csrf import CrossSiteWriteGuard
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
+from cohort.web.headers import security_headers
 from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.middleware import RequestContextMiddleware
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.cors_allow_origins
         else None,
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(settings)],
         openapi_config=_openapi_config(),
         debug=False,
         logging_config=None,

@@ -254,7 +254,7 @@ async def test_user_denying_access_fails_sign_in(
     )
 
     body = assert_error(response, 400, "github_sign_in_failed")
-    assert "access_denied" in body["detail"]
+    assert body["detail"] == "GitHub sign-in did not complete; start again at /auth/github/login"
     assert fake_github.requests == []
     assert await count_rows(db, User) == 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,8 @@ LOCAL_ENVIRONMENTS = frozenset({"development", "test"})
 """Where development conveniences (a published key, plain-HTTP cookies, demo data) are allowed."""
 ENVIRONMENTS = LOCAL_ENVIRONMENTS | {"production"}
 MIN_SECRET_KEY_LENGTH = 32
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
+"""``scheme://host[:port]``, as browsers send ``Origin`` (no path, no wildcard)."""
 MIN_SECRET_KEY_DISTINCT_CHARACTERS = 12
 
 
@@ -263,6 +266,16 @@ class Settings:
             raise RuntimeError(msg)
         if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
             msg = f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            raise RuntimeError(msg)
+        if "*" in self.cors_allow_origins:
+            msg = (
+                "CORS_ALLOW_ORIGINS=* is refused: the API accepts credentials (the session cookie), "
+                "so list the front-end origins, e.g. https://app.example.org"
+            )
+            raise RuntimeError(msg)
+        malformed = [o for o in self.cors_allow_origins if not _ORIGIN.fullmatch(o)]
+        if malformed:
+            msg = f"CORS_ALLOW_ORIGINS must list origins like https://app.example.org (got {malformed})"
             raise RuntimeError(msg)
         if self.session_max_age_seconds < 60 or self.session_idle_timeout_seconds < 60:
             msg = "SESSION_MAX_AGE_SECONDS and SESSION_IDLE_TIMEOUT_SECONDS must be at least 60"

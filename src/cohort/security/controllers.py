@@ -62,7 +62,8 @@ class GitHubAuthController(Controller):
         ):
             raise NotAuthenticated("sign-in state mismatch; start again at /auth/github/login")
         if error or not code:
-            raise GitHubSignInFailed(f"GitHub sign-in did not complete: {error or 'no code returned'}")
+            # a fixed message: the query string is the visitor's (or an attacker's), never echoed
+            raise GitHubSignInFailed("GitHub sign-in did not complete; start again at /auth/github/login")
         profile = await GitHubOAuth(settings).fetch_profile(code, verifier)
         user = await sign_in_with_github(user_service, profile)
         request.clear_session()

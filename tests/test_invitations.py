@@ -4,11 +4,16 @@ the login by then (renames and recycled logins included)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from cohort.app import create_app
+from cohort.config import Settings
 from cohort.domain.cohorts.models import Membership
 from cohort.domain.identity.models import User
 from cohort.domain.roles import Role
@@ -289,3 +294,48 @@ async def test_graphql_add_member_resolves_logins_the_same_way(
         assert response.json() == {"data": {"addMember": expected}}
     [row] = await users_named(db, "grace-hopper")
     assert row.invited_github_id == GRACE
+
+
+async def test_adding_by_login_answers_the_membership_only(
+    client: Client, world: World, fake_github: FakeGitHub
+) -> None:
+    """Whether the login has an account here, and its profile, are not in the answer."""
+    outsider = world.users["outsider"]
+    assert outsider.github_id is not None
+    fake_github.add_user(outsider.login, id=outsider.github_id)
+    fake_github.add_user("grace-hopper", id=GRACE)
+    known = await add_by_login(client, world, outsider.login)
+    unknown = await add_by_login(client, world, "grace-hopper")
+    assert set(known) == set(unknown) == {"id", "cohort_id", "user_id", "role", "created_at"}
+
+
+async def test_pending_invitations_per_cohort_are_capped(
+    settings: Settings, world: World, db: AsyncSession, fake_github: FakeGitHub
+) -> None:
+    for number in range(3):
+        fake_github.add_user(f"invitee-{number}", id=5000 + number)
+    outsider = world.users["outsider"]
+    assert outsider.github_id is not None
+    fake_github.add_user(outsider.login, id=outsider.github_id)
+    app = create_app(dataclasses.replace(settings, max_pending_invitations_per_cohort=2))
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        await add_by_login(client, world, "invitee-0")
+        await add_by_login(client, world, "invitee-1")
+        before = await count_rows(db, User)
+        refused = await post_member(client, world, {"role": "learner", "login": "invitee-2"})
+        body = assert_error(refused, 422, "rule_violation")
+        assert body["detail"] == "this cohort already has 2 members who have not signed in yet"
+        assert await count_rows(db, User) == before
+        await add_by_login(client, world, outsider.login)  # people who signed in are not capped
+
+
+async def test_removing_a_pending_invitation_leaves_no_user_behind(
+    client: Client, world: World, db: AsyncSession, fake_github: FakeGitHub
+) -> None:
+    fake_github.add_user("grace-hopper", id=GRACE)
+    before = await count_rows(db, User)
+    added = await add_by_login(client, world, "grace-hopper")
+    assert await count_rows(db, User) == before + 1
+    removed = await client.delete(f"/api/v1/memberships/{added['id']}", headers=world.headers["instructor"])
+    assert removed.status_code == 204
+    assert await count_rows(db, User) == before

@@ -101,6 +101,7 @@ class Settings:
     session_cookie_name: str = "cohort_session"
     session_max_age_seconds: int = 12 * 3600  # absolute: a sign-in lasts this long however active
     session_idle_timeout_seconds: int = 30 * 60  # a session unused for this long has ended
+    max_pending_invitations_per_cohort: int = 200  # members invited by login who have not signed in yet
     api_token_max_days: int = 366  # the longest an API token may live; 0 allows tokens that never expire
     session_cookie_secure: bool = False
     public_base_url: str = "http://127.0.0.1:8000"
@@ -187,6 +188,9 @@ class Settings:
                 "SESSION_IDLE_TIMEOUT_SECONDS", d.session_idle_timeout_seconds
             ),
             api_token_max_days=_env_int("API_TOKEN_MAX_DAYS", d.api_token_max_days),
+            max_pending_invitations_per_cohort=_env_int(
+                "MAX_PENDING_INVITATIONS_PER_COHORT", d.max_pending_invitations_per_cohort
+            ),
             public_base_url=_env("PUBLIC_BASE_URL", d.public_base_url),
             post_login_redirect=_env("POST_LOGIN_REDIRECT", d.post_login_redirect),
             github_client_id=_env("GITHUB_CLIENT_ID", d.github_client_id),

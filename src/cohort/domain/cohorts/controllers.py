@@ -17,6 +17,7 @@ from cohort.domain.cohorts.schemas import (
     CohortRead,
     CohortUpdate,
     MembershipCreate,
+    MembershipCreated,
     MembershipRead,
     MembershipUpdate,
     ProgramCreate,
@@ -199,7 +200,9 @@ class MembershipController(Controller):
         summary="Add someone to a cohort",
         description="By `user_id`, or by GitHub `login`: the login is looked up on GitHub and the "
         "membership bound to that GitHub user's id; until they sign in it is pending, and only a "
-        "sign-in with that id claims it. A login GitHub does not know is a 422.",
+        "sign-in with that id claims it. A login GitHub does not know is a 422, as is one more "
+        "pending member than MAX_PENDING_INVITATIONS_PER_COHORT. The answer is the membership only; "
+        "the members list shows who it is.",
         responses={**WRITE_ERRORS, **documented_errors(502, 503)},
         dependencies={"github_users": Provide(provide_github_users, sync_to_thread=False)},
     )
@@ -210,9 +213,12 @@ class MembershipController(Controller):
         cohort_id: FromPath[UUID],
         data: JSONBody[MembershipCreate],
         github_users: NamedDependency[GitHubDirectory],
-    ) -> MembershipRead:
-        membership = await membership_service.create_for(actor, cohort_id, data, github_users)
-        return to_schema(MembershipRead, membership)
+        settings: NamedDependency[Settings],
+    ) -> MembershipCreated:
+        membership = await membership_service.create_for(
+            actor, cohort_id, data, github_users, max_pending=settings.max_pending_invitations_per_cohort
+        )
+        return to_schema(MembershipCreated, membership)
 
     @get("/memberships/{membership_id:uuid}", summary="Get a membership", responses=READ_ERRORS)
     async def get_membership(

@@ -193,6 +193,8 @@ class CohortMutations:
             user = None if input.user_id is None else uuid_of(input.user_id, User, "user_id")
             return struct_of(MembershipCreate, input, exclude={"cohort_id", "user_id"}, user_id=user)
 
+        settings = info.context.settings or Settings()
+
         return await mutate_reaching_github(
             info,
             MembershipService,
@@ -200,7 +202,8 @@ class CohortMutations:
                 actor,
                 uuid_of(input.cohort_id, Cohort, "cohort_id"),
                 membership(),
-                GitHubUsers(info.context.settings or Settings()),
+                GitHubUsers(settings),
+                max_pending=settings.max_pending_invitations_per_cohort,
             ),
             lambda row: MembershipPayload(membership=Membership.from_row(row)),
         )

@@ -7,7 +7,8 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+# runtime dependencies only, each checked against its recorded hash
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY migrations ./migrations

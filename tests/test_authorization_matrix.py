@@ -15,6 +15,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from tests.api import test_authz_mentoring as mentoring_matrix
 from tests.api import test_authz_notifications as notifications_matrix
 from tests.api import test_authz_projects as projects_matrix
 from tests.support.matrix import (
@@ -189,7 +190,7 @@ async def test_authorization_matrix(
     await check_case(client, engine, case, caller, ids, world.headers[caller])
 
 
-ALL_CASES = [*CASES, *projects_matrix.CASES, *notifications_matrix.CASES]
+ALL_CASES = [*CASES, *projects_matrix.CASES, *notifications_matrix.CASES, *mentoring_matrix.CASES]
 """Every matrix module's rows: together they cover the whole API."""
 
 

@@ -6,20 +6,28 @@ admin to an app instance of its own (the ASGI transport runs it on its own event
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import status_code_conformance
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.app import create_app
 from cohort.config import Settings
+from tests.support.mentoring import MentoringWorld, build_mentoring_world
 from tests.support.world import ProjectWorld, World
 
 EXAMPLES_PER_OPERATION = 20
 
 
+@pytest.fixture
+async def mentoring_world(world: World, db: AsyncSession) -> MentoringWorld:
+    return await build_mentoring_world(db, world)
+
+
 def test_no_request_gets_a_server_error(
-    settings: Settings, world: World, project_world: ProjectWorld
+    settings: Settings, world: World, project_world: ProjectWorld, mentoring_world: MentoringWorld
 ) -> None:
     schema = schemathesis.openapi.from_asgi("/docs/openapi.json", create_app(settings))
     # Deletions go last so the other operations still find the real objects.
@@ -40,6 +48,10 @@ def test_no_request_gets_a_server_error(
         "submission_id": project_world.submissions["learner"].id,
         "review_id": project_world.reviews["of_learner"].id,
         "exclusion_id": project_world.exclusion.id,
+        "mentorship_id": mentoring_world.mentorships["ms"].id,
+        "check_in_id": mentoring_world.check_ins["ci"].id,
+        "run_id": mentoring_world.runs["run"].id,
+        "rule_id": mentoring_world.rule.id,
     }
 
     for operation in operations:

@@ -76,6 +76,7 @@ def test_every_job_is_registered_under_a_dotted_name_with_a_schedule() -> None:
         "notifications.track_deadlines",
         "notifications.queue_reminders",
         "notifications.queue_digests",
+        "notifications.queue_mentor_digests",
         "notifications.deliver_outbox",
     }
     assert {cron.function.__qualname__ for cron in SCHEDULE} == names

@@ -1,7 +1,7 @@
 """Identity: a per-user session epoch (revocable sign-in) and the GitHub id an invitation is bound to.
 
 Revision ID: 5e55c0a7e1d2
-Revises: 1b8560ef887b
+Revises: fe141d1e3e80
 Create Date: 2026-11-26 08:00:00+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5e55c0a7e1d2"
-down_revision: str | None = "1b8560ef887b"
+down_revision: str | None = "fe141d1e3e80"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -67,6 +67,12 @@ def enqueue_after_commit(
     _buffer(sync).pending.append((transaction, DeferredJob(name, dict(kwargs), dict(options or {}))))
 
 
+def has_pending(session: AsyncSession | Session) -> bool:
+    """Whether jobs are buffered that only a commit of this session will let through."""
+    buffer = _sync(session).info.get(_BUFFER_KEY)
+    return isinstance(buffer, _Buffer) and bool(buffer.pending)
+
+
 def take_committed(session: AsyncSession | Session) -> list[DeferredJob]:
     """The jobs whose transaction has committed since the last call (and forget them)."""
     buffer = _sync(session).info.get(_BUFFER_KEY)

@@ -19,6 +19,11 @@ from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
+from cohort.domain.mentoring.controllers import (
+    MentorProfileController,
+    MentorshipController,
+    PairingController,
+)
 from cohort.domain.notifications.controllers import (
     NotificationPreferenceController,
     OutboxAdminController,
@@ -39,6 +44,7 @@ from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig, SessionLifetime
 from cohort.web.csrf import CrossSiteWriteGuard
+from cohort.web.dependencies import resolve_dependencies_in_order
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.headers import security_headers
@@ -46,6 +52,7 @@ from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.middleware import RequestContextMiddleware
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
+from cohort.web.transactions import RequestSessionConfig, settle_transaction
 
 SUBSCRIBER_BACKLOG = 1_000
 """Events kept per GraphQL subscription that has not consumed them yet."""
@@ -86,7 +93,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
-    database = commit_then_enqueue(build_alchemy_config(settings))
+    resolve_dependencies_in_order()
+    database = build_alchemy_config(settings, RequestSessionConfig)
+    database.before_send_handler = settle_transaction(database)
+    database = commit_then_enqueue(database)
     open_queue, close_queue = queue_lifespan(settings)
     events_backend = redis_backend(settings)
     # a subscriber that stops reading keeps its newest events, not an unbounded queue
@@ -117,6 +127,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AllocationController,
             ReviewController,
             ProgressController,
+            MentorProfileController,
+            PairingController,
+            MentorshipController,
             graphql,
         ],
         on_startup=[open_queue, build_saq_ui],

@@ -95,7 +95,8 @@ class Settings:
     debug: bool = False
     database_url: str = DEFAULT_DATABASE_URL
     database_echo: bool = False
-    database_pool_size: int = 10
+    database_pool_size: int = 10  # connections kept open per API process (or worker)
+    database_max_overflow: int = 0  # extra connections beyond the pool (opened per burst, then closed)
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEV_SECRET_KEY
     session_cookie_name: str = "cohort_session"
@@ -180,6 +181,7 @@ class Settings:
             database_url=_env("DATABASE_URL", d.database_url),
             database_echo=_env_bool("DATABASE_ECHO", d.database_echo),
             database_pool_size=_env_int("DATABASE_POOL_SIZE", d.database_pool_size),
+            database_max_overflow=_env_int("DATABASE_MAX_OVERFLOW", d.database_max_overflow),
             redis_url=_env("REDIS_URL", d.redis_url),
             secret_key=_env("SECRET_KEY", d.secret_key),
             session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", d.session_cookie_secure),

@@ -25,18 +25,25 @@ def string_enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
-def build_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
-    """The one SQLAlchemy config the app, the CLI and the worker share."""
-    config = SQLAlchemyAsyncConfig(
+def build_alchemy_config(
+    settings: Settings, config_type: type[SQLAlchemyAsyncConfig] = SQLAlchemyAsyncConfig
+) -> SQLAlchemyAsyncConfig:
+    """The one SQLAlchemy config the app, the CLI and the worker share.
+
+    No pre-ping on checkout (it costs a round trip per request): a connection the server dropped
+    fails its first statement, SQLAlchemy then discards every pooled connection older than the
+    failure, and the web layer retries an idempotent read once on a fresh one. The app settles
+    each request's transaction itself (:mod:`cohort.web.transactions`).
+    """
+    config = config_type(
         connection_string=settings.database_url,
         engine_config=EngineConfig(
             echo=settings.database_echo,
             pool_size=settings.database_pool_size,
-            pool_pre_ping=True,
+            max_overflow=settings.database_max_overflow,
+            pool_pre_ping=False,
         ),
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        # Commit on 2xx and 3xx: the GitHub callback creates the user and answers with a redirect.
-        before_send_handler="autocommit_include_redirects",
         create_all=False,
         set_default_exception_handler=False,
         alembic_config=AlembicAsyncConfig(

@@ -49,3 +49,11 @@ class RuleViolation(DomainError):
 
     status_code = 422
     code = "rule_violation"
+
+
+class DatabaseUnavailable(DomainError):
+    """The database could not be reached (down, restarting, refusing connections); try again."""
+
+    status_code = 503
+    code = "database_unavailable"
+    retry_after_seconds = 5

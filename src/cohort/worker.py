@@ -9,17 +9,31 @@ from cohort.config import Settings
 from cohort.db import build_alchemy_config
 from cohort.domain.common import utcnow
 from cohort.domain.identity.jobs import purge_stale_tokens
-from cohort.domain.notifications.jobs import deliver_outbox, queue_digests, queue_reminders, track_deadlines
+from cohort.domain.notifications.jobs import (
+    deliver_outbox,
+    queue_digests,
+    queue_mentor_digests,
+    queue_reminders,
+    track_deadlines,
+)
 from cohort.domain.notifications.services import DELIVERY_HEARTBEAT
 from cohort.job_context import JobContext, build_queue, job_policy, named
 from cohort.logging import configure_logging
 
 PURGE_STALE_TOKENS = named("identity.purge_stale_tokens", purge_stale_tokens)
 QUEUE_DIGESTS = named("notifications.queue_digests", queue_digests)
+QUEUE_MENTOR_DIGESTS = named("notifications.queue_mentor_digests", queue_mentor_digests)
 DELIVER_OUTBOX = named("notifications.deliver_outbox", deliver_outbox)
 QUEUE_REMINDERS = named("notifications.queue_reminders", queue_reminders)
 TRACK_DEADLINES = named("notifications.track_deadlines", track_deadlines)
-JOBS = (PURGE_STALE_TOKENS, TRACK_DEADLINES, QUEUE_REMINDERS, QUEUE_DIGESTS, DELIVER_OUTBOX)
+JOBS = (
+    PURGE_STALE_TOKENS,
+    TRACK_DEADLINES,
+    QUEUE_REMINDERS,
+    QUEUE_DIGESTS,
+    QUEUE_MENTOR_DIGESTS,
+    DELIVER_OUTBOX,
+)
 """Every job the worker runs, each under its dotted name."""
 
 SCHEDULE = (
@@ -27,6 +41,7 @@ SCHEDULE = (
     CronJob(TRACK_DEADLINES, cron="* * * * *"),
     CronJob(QUEUE_REMINDERS, cron="* * * * *"),
     CronJob(QUEUE_DIGESTS, cron="*/5 * * * *"),
+    CronJob(QUEUE_MENTOR_DIGESTS, cron="*/5 * * * *"),
     CronJob(DELIVER_OUTBOX, cron="* * * * *", heartbeat=DELIVERY_HEARTBEAT),
 )
 """Periodic jobs (UTC). Each scans database state, so a missed run is caught up by the next.

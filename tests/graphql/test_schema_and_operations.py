@@ -18,6 +18,7 @@ from tests.support.db import run_cli
 from tests.support.fake_github import FakeGitHub
 from tests.support.graphql import ENDPOINT, OPERATIONS_DIR, gid, operations
 from tests.support.live import LiveServer, subscriber, wait_for_listener
+from tests.support.mentoring import build_mentoring_world, mentoring_object_ids
 from tests.support.rest import Api, Client
 from tests.support.reviewing import write_review
 from tests.support.sessions import browser_session
@@ -150,6 +151,66 @@ RUNS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
     "UpdateProfile": ("learner", staff_input(name="Lena", timeZone="Europe/Berlin")),
     "CreateApiToken": ("learner", staff_input(name="laptop", expiresInDays=30)),
     "RevokeApiToken": ("learner", lambda ids: {"id": gid("ApiToken", ids["my_token"])}),
+    "MentorMentees": ("mentor", lambda ids: {}),
+    "MyMentor": ("learner", lambda ids: {}),
+    "InstructorPairing": ("instructor", lambda ids: {"cohortId": cohort_a(ids)}),
+    "PutMentorProfile": (
+        "mentor",
+        staff_input(
+            cohortId=cohort_a,
+            userId=lambda ids: gid("User", ids["user_mentor"]),
+            capacity=4,
+            timeZone="Europe/Madrid",
+            skills=[{"tag": "python", "level": 5}],
+            windows=[{"weekday": 0, "start": "18:00", "end": "20:00"}],
+        ),
+    ),
+    "PutLearnerProfile": (
+        "learner",
+        staff_input(
+            cohortId=cohort_a,
+            userId=lambda ids: gid("User", ids["user_learner"]),
+            timeZone="Europe/Madrid",
+            goals=[{"tag": "sql", "targetLevel": 3}],
+            prefer=lambda ids: [gid("User", ids["user_mentor"])],
+        ),
+    ),
+    "ImportMentoringProfiles": (
+        "instructor",
+        lambda ids: {
+            "cohortId": cohort_a(ids),
+            "csv": "kind,login,time_zone,capacity\nmentor,mentor2,UTC,2\n",
+        },
+    ),
+    "PreviewPairing": ("instructor", staff_input(cohortId=cohort_a, fullRepair=True)),
+    "ApplyPairingRun": ("instructor", lambda ids: {"id": gid("PairingRun", ids["run"])}),
+    "CreatePairingRule": (
+        "instructor",
+        staff_input(
+            cohortId=cohort_a,
+            learnerId=lambda ids: gid("User", ids["user_free"]),
+            mentorId=lambda ids: gid("User", ids["user_mentor"]),
+            kind="PIN",
+        ),
+    ),
+    "TransferMentorship": (
+        "instructor",
+        staff_input(
+            id=lambda ids: gid("Mentorship", ids["ms"]), mentorId=lambda ids: gid("User", ids["user_mentor2"])
+        ),
+    ),
+    "EndMentorship": ("instructor", staff_input(id=lambda ids: gid("Mentorship", ids["ms_peer"]))),
+    "CreateCheckIn": (
+        "mentor",
+        staff_input(
+            mentorshipId=lambda ids: gid("Mentorship", ids["ms"]),
+            heldOn="2026-03-02",
+            signal="ON_TRACK",
+            notes="good progress",
+            nextSteps="Write the tests first",
+        ),
+    ),
+    "UpdateCheckIn": ("mentor", staff_input(id=lambda ids: gid("CheckIn", ids["ci"]), nextSteps="Deploy")),
     # subscriptions run over a WebSocket, below
     "LessonReleased": ("learner", lambda ids: {"cohortId": cohort_a(ids)}),
     "ReviewReceived": ("learner", lambda ids: {}),
@@ -193,7 +254,10 @@ async def test_operation_runs(
 ) -> None:
     fake_github.add_user("octocat", id=583231)  # AddMember invites by login, looked up on GitHub
     who, variables = RUNS[name]
-    ids = as_caller({**await object_ids(world, db), **project_object_ids(world, project_world)}, who)
+    mentoring = mentoring_object_ids(world, await build_mentoring_world(db, world))
+    ids = as_caller(
+        {**await object_ids(world, db), **project_object_ids(world, project_world), **mentoring}, who
+    )
     if name in PREPARE:
         await PREPARE[name](client, world, project_world)
     # API tokens are created from a browser session, everything else runs with the caller's token

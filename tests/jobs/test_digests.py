@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from saq import Queue
@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cohort.config import Settings
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.mentoring.enums import ProgressSignal
+from cohort.domain.mentoring.models import CheckIn, Mentorship
 from cohort.domain.notifications.jobs import deliver_outbox, queue_digests
 from cohort.domain.notifications.models import (
     Frequency,
@@ -19,6 +21,7 @@ from cohort.domain.notifications.models import (
 )
 from cohort.domain.projects.models import Project
 from cohort.domain.reviews.models import Review
+from cohort.domain.roles import Role
 from cohort.mail import message_id_for
 from tests.support.notifications import FakeClock, add_member, job_context, outbox_rows, parts, smtp_settings
 from tests.support.smtp import SmtpServer
@@ -267,3 +270,52 @@ async def test_digest_lists_projects_due_reviews_to_do_and_released_feedback(
     for fact in ("URL shortener API", "Library catalogue CLI", "Priya Tester", "3 April 2026, 08:00"):
         assert fact in html
     assert f'href="http://testserver.local/cohorts/{cohort}/projects/{ahead.id}"' in html
+
+
+async def test_the_mentors_latest_next_steps_of_the_week_are_in_the_learner_digest(
+    settings: Settings, engine: AsyncEngine, db: AsyncSession, world: World, queue: Queue, smtp: SmtpServer
+) -> None:
+    """Only a check-in of the period the digest covers, and only the latest; a week later, nothing."""
+    lena = await add_member(db, world.cohort_a, "lena", time_zone="Europe/Berlin")
+    maya = await add_member(db, world.cohort_a, "maya", role=Role.MENTOR)
+    mentorship = Mentorship(
+        cohort_id=world.cohort_a.id, mentor_id=maya.id, learner_id=lena.id, started_at=utc(2026, 3, 1, 9, 0)
+    )
+    db.add(mentorship)
+    await db.flush()
+    check_ins = [
+        (date(2026, 3, 20), "Too old to repeat"),
+        (date(2026, 3, 24), "Read chapter 4"),
+        (date(2026, 3, 26), "Write tests for the catalogue CLI"),
+        (date(2026, 3, 27), ""),
+    ]
+    for held, steps in check_ins:
+        db.add(
+            CheckIn(
+                mentorship_id=mentorship.id,
+                cohort_id=world.cohort_a.id,
+                mentor_id=maya.id,
+                learner_id=lena.id,
+                held_on=held,
+                signal=ProgressSignal.ON_TRACK,
+                notes="staff only: shy in calls",
+                next_steps=steps,
+            )
+        )
+    await db.commit()
+    clock = FakeClock(utc(2026, 3, 30, 6, 0))
+    ctx = job_context(smtp_settings(settings, smtp), engine, clock, queue)
+
+    assert (await queue_digests(ctx))["queued"] == 1
+    assert (await deliver_outbox(ctx))["sent"] == 1
+    (received,) = smtp.received
+    text, html = parts(received.message)
+    for part in (text, html):
+        assert "Write tests for the catalogue CLI" in part
+        assert "Maya" in part or "MAYA" in part
+        assert "Read chapter 4" not in part
+        assert "Too old to repeat" not in part
+        assert "shy in calls" not in part
+
+    clock.now = utc(2026, 4, 6, 6, 0)  # the next Monday, 08:00 in Berlin: no check-in that week
+    assert await queue_digests(ctx) == {"queued": 0, "nothing_to_say": 1}

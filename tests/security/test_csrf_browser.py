@@ -93,7 +93,10 @@ async def test_a_page_on_another_port_cannot_write_with_the_cookie(
             signed_in = f"location.href === {json.dumps(api + '/api/v1/me')} && document.body.innerText"
             assert '"login":"instructor"' in (await page.wait_for(signed_in)).replace(" ", "")
 
-            # the control: from the API's own origin the same browser and cookie do write
+            # the control: from a page of the API's own origin (the docs, whose CSP allows requests to
+            # 'self'; JSON answers forbid everything) the same browser and cookie do write
+            await page.goto(f"{api}/docs")
+            await page.wait_for("document.readyState === 'complete'")
             control = json.dumps({"position": 8, "title": "Ours", "release_at": "2030-01-01T09:00:00Z"})
             status = await page.evaluate(
                 f"fetch('/api/v1/cohorts/{world.cohort_a.id}/lessons', {{method: 'POST', "

@@ -60,6 +60,8 @@ class Case:
     sees: Mapping[str, frozenset[str]] = field(default_factory=dict)
     returns: str | None = None
     echoes: bool = True
+    csv: Callable[[Ids], str] | None = None
+    """A ``text/csv`` body instead of JSON (``body`` then stays None)."""
 
     @property
     def target(self) -> str | None:
@@ -93,8 +95,14 @@ def hidden_params(cases: Iterable[Case]) -> list[Any]:
 
 
 async def send(client: Client, case: Case, ids: Ids, headers: Mapping[str, str]) -> httpx.Response:
+    url = API + case.path.format(**ids)
+    if case.csv is not None:
+        content = case.csv(ids).encode()
+        return await client.request(
+            case.method, url, content=content, headers={**headers, "Content-Type": "text/csv"}
+        )
     body = case.body(ids) if case.body else None
-    return await client.request(case.method, API + case.path.format(**ids), json=body, headers=dict(headers))
+    return await client.request(case.method, url, json=body, headers=dict(headers))
 
 
 async def check_case(

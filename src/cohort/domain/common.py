@@ -7,6 +7,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
+from sqlalchemy.exc import DBAPIError
 
 from cohort.errors import RuleViolation
 
@@ -43,3 +44,18 @@ def apply_changes(target: object, changes: msgspec.Struct) -> None:
     for name, value in msgspec.structs.asdict(changes).items():
         if value is not msgspec.UNSET:
             setattr(target, name, value)
+
+
+def violated(exc: DBAPIError, constraint: str) -> bool:
+    """Whether the database refused a statement because of ``constraint`` (by its name).
+
+    Writes let the constraints check (one ``INSERT … RETURNING``) instead of asking first; this
+    tells which rule the refusal was about, so each maps to its own clear error.
+    """
+    cause = getattr(exc.orig, "__cause__", None)
+    return getattr(cause, "constraint_name", None) == constraint
+
+
+def escape_like(text: str, escape: str = "/") -> str:
+    """``text`` with the ``LIKE`` wildcards escaped (by ``escape``), to match it literally."""
+    return text.replace(escape, escape * 2).replace("%", escape + "%").replace("_", escape + "_")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
@@ -10,12 +10,13 @@ from uuid import UUID
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.repository import LoadSpec, ModelT
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import ColumnElement, asc, desc, func, select
+from sqlalchemy import ColumnElement, Select, asc, bindparam, desc, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
 
 T = TypeVar("T")
+TOTAL_LABEL = "total_count_"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_SEARCH_LENGTH = 100
@@ -64,6 +65,60 @@ async def list_page(
     if not items and params.offset > 0:
         total = await service.count(*where)
     return Page(items=items, total=total, params=params)
+
+
+Shape = tuple[Hashable, ...]
+"""What decides a list statement's SQL apart from its values (which filters apply, the sort)."""
+
+_STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
+
+
+async def list_rows(
+    session: AsyncSession,
+    model: type[Any],
+    shape: Shape,
+    build: Callable[[], tuple[Sequence[Any], Sequence[ColumnElement[bool]]]],
+    values: dict[str, Any],
+    params: ListParams,
+) -> Page[Any]:
+    """:func:`list_page` for hot reads: same order, window and total, but built for speed.
+
+    ``build`` returns the columns to select and the filters, written with named ``bindparam``s
+    whose values come in ``values``; it runs once per ``shape`` (and sort), after which the
+    statement is reused, so a request neither rebuilds the expression nor hydrates ORM objects.
+    The rows (attributes named like the columns) convert straight into response structs.
+    """
+    key = (model, shape, params.sort, params.descending)
+    statements = _STATEMENTS.get(key)
+    if statements is None:
+        statements = _STATEMENTS[key] = _list_statements(model, params, *build())
+    page, count = statements
+    bound = {**values, "limit_": params.limit, "offset_": params.offset}
+    rows = (await session.execute(page, bound)).all()
+    if rows:
+        total = rows[0][-1]
+    elif params.offset > 0:
+        total = await session.scalar(count, values) or 0
+    else:
+        total = 0
+    return Page(items=rows, total=total, params=params)
+
+
+def _list_statements(
+    model: type[Any],
+    params: ListParams,
+    columns: Sequence[Any],
+    where: Sequence[ColumnElement[bool]],
+) -> tuple[Select[Any], Select[Any]]:
+    direction = desc if params.descending else asc
+    page = (
+        select(*columns, func.count().over().label(TOTAL_LABEL))
+        .where(*where)
+        .order_by(direction(getattr(model, params.sort)), direction(model.id))
+        .limit(bindparam("limit_"))
+        .offset(bindparam("offset_"))
+    )
+    return page, select(func.count()).select_from(model).where(*where)
 
 
 async def list_pages(

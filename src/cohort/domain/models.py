@@ -3,6 +3,16 @@
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.lessons.models import Lesson
+from cohort.domain.mentoring.models import (
+    CheckIn,
+    LearnerProfile,
+    MentorProfile,
+    Mentorship,
+    PairingRule,
+    PairingRun,
+    PairingRunPair,
+    PairingRunUnmatched,
+)
 from cohort.domain.notifications.models import NotificationPreference, OutboxMessage
 from cohort.domain.projects.enums import GradeAggregation, LatePolicy, ReviewerPool
 from cohort.domain.projects.models import Extension, Project, RubricCriterion, Submission, SubmissionVersion
@@ -12,16 +22,24 @@ from cohort.domain.roles import Role
 __all__ = [
     "AllocationRun",
     "ApiToken",
+    "CheckIn",
     "Cohort",
     "CohortStatus",
     "Extension",
     "GradeAggregation",
     "GradeOverride",
     "LatePolicy",
+    "LearnerProfile",
     "Lesson",
     "Membership",
+    "MentorProfile",
+    "Mentorship",
     "NotificationPreference",
     "OutboxMessage",
+    "PairingRule",
+    "PairingRun",
+    "PairingRunPair",
+    "PairingRunUnmatched",
     "Program",
     "Project",
     "Review",

@@ -26,6 +26,11 @@ from cohort.domain.identity.services import ApiTokenService
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.lessons.services import LessonService
 from cohort.domain.listing import ListParams, Page
+from cohort.domain.mentoring.models import LearnerProfile, MentorProfile, Mentorship, PairingRule, PairingRun
+from cohort.domain.mentoring.pairing import PairingRuleService, PairingService
+from cohort.domain.mentoring.profiles import LearnerProfileService, MentorProfileService
+from cohort.domain.mentoring.services import CheckInService, MentorshipService
+from cohort.domain.mentoring.views import CheckInView, MenteeView, RunDetail
 from cohort.domain.projects.models import Extension, Project, RubricCriterion
 from cohort.domain.projects.services import ExtensionService, ProjectService
 from cohort.domain.projects.views import SubmissionView, VersionView
@@ -219,6 +224,34 @@ class Loaders:
         )
         self.submission_grade: DataLoader[UUID, GradeView | None] = per_parent(
             context, GradeService, lambda s, ids: s.grades_for_submissions(actor, ids), None
+        )
+        # mentoring
+        self.mentor_profile: DataLoader[UUID, MentorProfile | None] = by_id(
+            context, MentorProfileService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.learner_profile: DataLoader[UUID, LearnerProfile | None] = by_id(
+            context, LearnerProfileService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.pairing_run: DataLoader[UUID, PairingRun | None] = by_id(
+            context, PairingService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.pairing_run_detail: DataLoader[UUID, RunDetail | None] = by_id(
+            context, PairingService, lambda s, ids: s.details_for_runs(actor, ids)
+        )
+        self.pairing_rule: DataLoader[UUID, PairingRule | None] = by_id(
+            context, PairingRuleService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.mentorship: DataLoader[UUID, Mentorship | None] = by_id(
+            context, MentorshipService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.mentee: DataLoader[UUID, MenteeView | None] = by_id(
+            context, MentorshipService, lambda s, ids: s.mentees_many_for(actor, ids)
+        )
+        self.check_in: DataLoader[UUID, CheckInView | None] = by_id(
+            context, CheckInService, lambda s, ids: s.get_many_for(actor, ids)
+        )
+        self.mentorship_check_ins: DataLoader[PageKey, Page[CheckInView]] = pages(
+            context, CheckInService, lambda s, ids, params, f: s.list_for_mentorships(actor, ids, params)
         )
 
 

@@ -29,12 +29,14 @@ from cohort.graphql.errors import CohortSchema, ErrorShaping
 from cohort.graphql.mutations.cohorts import CohortMutations
 from cohort.graphql.mutations.identity import IdentityMutations
 from cohort.graphql.mutations.lessons import LessonMutations
+from cohort.graphql.mutations.mentoring import MentoringMutations
 from cohort.graphql.mutations.projects import ProjectMutations
 from cohort.graphql.mutations.reviews import ReviewMutations
 from cohort.graphql.nodes import NodeQueries
 from cohort.graphql.subscriptions import Subscription
 from cohort.graphql.types.cohorts import CohortQueries
 from cohort.graphql.types.identity import IdentityQueries
+from cohort.graphql.types.mentoring import MentoringQueries
 from cohort.graphql.types.projects import ProjectQueries
 from cohort.graphql.types.viewer import ViewerQueries
 
@@ -57,12 +59,14 @@ LIMIT_RULES = (
 
 
 @strawberry.type
-class Query(NodeQueries, ViewerQueries, IdentityQueries, CohortQueries, ProjectQueries):
+class Query(NodeQueries, ViewerQueries, IdentityQueries, CohortQueries, ProjectQueries, MentoringQueries):
     pass
 
 
 @strawberry.type
-class Mutation(IdentityMutations, CohortMutations, LessonMutations, ProjectMutations, ReviewMutations):
+class Mutation(
+    IdentityMutations, CohortMutations, LessonMutations, ProjectMutations, ReviewMutations, MentoringMutations
+):
     pass
 
 

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from cohort.domain.roles import Role
 
 SYSTEM_USER_ID = UUID(int=0)
 """Not a row in ``users``: the id background jobs act under (never stored as a foreign key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The caller's own account, read in the statement that checked their credentials, so answering
+    "who am I" needs no second query. Attribute names match ``User``'s."""
+
+    id: UUID
+    github_id: int | None
+    login: str
+    name: str | None
+    email: str | None
+    avatar_url: str | None
+    time_zone: str
+    is_admin: bool
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +37,8 @@ class Actor:
     is_admin: bool = False
     roles: dict[UUID, Role] = field(default_factory=dict)
     program_ids: frozenset[UUID] = frozenset()
+    profile: Profile | None = field(default=None, compare=False, repr=False)
+    """Set when the actor was read for a request; ``None`` for the system actor and in tests."""
     via_token: bool = False
     """Authenticated by an API token (rather than a browser session): some acts, such as creating
     another token, need the session, so a leaked token cannot mint successors that outlive it."""

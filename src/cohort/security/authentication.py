@@ -2,24 +2,151 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from sqlalchemy import select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Integer,
+    Row,
+    String,
+    Table,
+    TextualSelect,
+    Uuid,
+    column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.domain.cohorts.models import Cohort, Membership
-from cohort.domain.identity.models import User
-from cohort.domain.identity.services import ApiTokenService
+from cohort.domain.common import utcnow
+from cohort.domain.identity.models import ApiToken, User
+from cohort.domain.identity.services import LAST_USED_RESOLUTION, TOKEN_PREFIX, ApiTokenService, hash_token
+from cohort.domain.roles import Role
 from cohort.errors import NotAuthenticated
-from cohort.security.actor import Actor
+from cohort.security.actor import Actor, Profile
 from cohort.security.session import SESSION_USER_KEY, SessionCredential, session_credential
 
-__all__ = ["SESSION_USER_KEY", "SessionCredential", "authenticate", "session_credential"]
+__all__ = ["SESSION_USER_KEY", "SessionCredential", "authenticate", "resolve_actor", "session_credential"]
+TOKENS = cast("Table", ApiToken.__table__)
+SIGN_IN = "sign in with GitHub or send 'Authorization: Bearer <token>'"
+BAD_TOKEN = "the API token is invalid, expired or revoked"  # noqa: S105
+
+_CALLER = """
+SELECT u.id, u.github_id, u.login, u.name, u.email, u.avatar_url, u.time_zone, u.is_admin, u.created_at,
+       u.session_epoch,
+       {token}, coalesce(r.cohort_ids, '{{}}'), coalesce(r.roles, '{{}}'), coalesce(r.program_ids, '{{}}')
+FROM {source}
+LEFT JOIN LATERAL (
+    SELECT array_agg(m.cohort_id) AS cohort_ids, array_agg(m.role) AS roles,
+           array_agg(c.program_id) AS program_ids
+    FROM memberships m JOIN cohorts c ON c.id = m.cohort_id
+    WHERE m.user_id = u.id
+) r ON true
+WHERE {where}
+"""
+_COLUMNS: dict[str, Any] = {
+    "id": Uuid(),
+    "github_id": BigInteger(),
+    "login": String(),
+    "name": String(),
+    "email": String(),
+    "avatar_url": String(),
+    "time_zone": String(),
+    "is_admin": Boolean(),
+    "created_at": DateTime(timezone=True),
+    "session_epoch": Integer(),
+    "token_id": Uuid(),
+    "last_used_at": DateTime(timezone=True),
+    "cohort_ids": ARRAY(Uuid()),
+    "roles": ARRAY(String()),
+    "program_ids": ARRAY(Uuid()),
+}
+
+
+def _caller_statement(token: str, source: str, where: str) -> TextualSelect:
+    sql = _CALLER.format(token=token, source=source, where=where)
+    return text(sql).columns(*(column(name, kind) for name, kind in _COLUMNS.items()))
+
+
+CALLER_BY_TOKEN = _caller_statement(
+    "t.id AS token_id, t.last_used_at",
+    "api_tokens t JOIN users u ON u.id = t.user_id",
+    "t.token_hash = :token_hash AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)",
+)
+"""Token, owner and every cohort role (with its program) in one round trip, no ORM objects."""
+CALLER_BY_ID = _caller_statement(
+    "NULL::uuid AS token_id, NULL::timestamptz AS last_used_at", "users u", "u.id = :user_id"
+)
+"""The same for a session cookie's user id."""
+
+
+def _actor_of(row: Row[Any], *, via_token: bool = False) -> Actor:
+    roles = {cohort_id: Role(role) for cohort_id, role in zip(row.cohort_ids, row.roles, strict=True)}
+    profile = Profile(
+        id=row.id,
+        github_id=row.github_id,
+        login=row.login,
+        name=row.name,
+        email=row.email,
+        avatar_url=row.avatar_url,
+        time_zone=row.time_zone,
+        is_admin=row.is_admin,
+        created_at=row.created_at,
+    )
+    return Actor(
+        user_id=profile.id,
+        login=profile.login,
+        is_admin=profile.is_admin,
+        roles=roles,
+        program_ids=frozenset(row.program_ids),
+        profile=profile,
+        via_token=via_token,
+    )
+
+
+async def resolve_actor(
+    db_session: AsyncSession, authorization: str | None, session_user: SessionCredential | None
+) -> Actor | None:
+    """The caller from an ``Authorization`` value (which wins) or a session cookie's credential,
+    with their roles, in one statement; ``None`` when neither is given, or when the session was
+    ended (its epoch is no longer the user's). A malformed or unknown token is an error, never
+    anonymous.
+
+    Every request reads the token's revocation and expiry and the user's memberships afresh, so a
+    revoked token, a removed membership or a changed role takes effect on the next request.
+    """
+    if authorization is not None:
+        scheme, _, credentials = authorization.partition(" ")
+        raw = credentials.strip()
+        if scheme.lower() != "bearer" or not raw:
+            raise NotAuthenticated("the Authorization header must be 'Bearer <token>'")
+        if not raw.startswith(TOKEN_PREFIX):
+            raise NotAuthenticated(BAD_TOKEN)
+        now = utcnow()
+        result = await db_session.execute(CALLER_BY_TOKEN, {"token_hash": hash_token(raw), "now": now})
+        row = result.one_or_none()
+        if row is None:
+            raise NotAuthenticated(BAD_TOKEN)
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+            await db_session.execute(
+                update(TOKENS).where(TOKENS.c.id == row.token_id).values(last_used_at=now)
+            )
+        return _actor_of(row, via_token=True)
+    if session_user is None:
+        return None
+    found = (await db_session.execute(CALLER_BY_ID, {"user_id": session_user.user_id})).one_or_none()
+    if found is None or found.session_epoch != session_user.epoch:
+        return None
+    return _actor_of(found)
 
 
 async def authenticate(
@@ -67,8 +194,8 @@ async def load_actor(db_session: AsyncSession, user: User) -> Actor:
 
 async def actor_for_user(db_session: AsyncSession, user_id: UUID) -> Actor | None:
     """The current actor for a user id (a long-lived connection re-reads roles this way)."""
-    user = await db_session.get(User, user_id, populate_existing=True)
-    return None if user is None else await load_actor(db_session, user)
+    found = (await db_session.execute(CALLER_BY_ID, {"user_id": user_id})).one_or_none()
+    return None if found is None else _actor_of(found)
 
 
 async def provide_optional_actor(
@@ -76,19 +203,14 @@ async def provide_optional_actor(
 ) -> Actor | None:
     """Dependency for transports open to anonymous callers (GraphQL): ``None`` without credentials,
     401 for bad ones."""
-    authorization = request.headers.get("authorization")
-    user = await authenticate(db_session, authorization, session_credential(request))
-    if user is None:
-        return None
-    actor = await load_actor(db_session, user)
-    return dataclasses.replace(actor, via_token=True) if authorization is not None else actor
+    return await resolve_actor(db_session, request.headers.get("authorization"), session_credential(request))
 
 
 async def provide_actor(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Actor:
     """Dependency for every protected handler: 401 unless a valid token or session is present."""
     actor = await provide_optional_actor(request, db_session)
     if actor is None:
-        raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")
+        raise NotAuthenticated(SIGN_IN)
     return actor
 
 
@@ -96,9 +218,9 @@ async def actor_for_connection(
     connection: ASGIConnection[Any, Any, Any, Any], db_session: AsyncSession
 ) -> Actor:
     """The caller of any connection (e.g. an ASGI app mounted behind a guard); 401 if none."""
-    authorization = connection.headers.get("authorization")
-    user = await authenticate(db_session, authorization, session_credential(connection))
-    if user is None:
-        raise NotAuthenticated("sign in with GitHub or send 'Authorization: Bearer <token>'")
-    actor = await load_actor(db_session, user)
-    return dataclasses.replace(actor, via_token=True) if authorization is not None else actor
+    actor = await resolve_actor(
+        db_session, connection.headers.get("authorization"), session_credential(connection)
+    )
+    if actor is None:
+        raise NotAuthenticated(SIGN_IN)
+    return actor

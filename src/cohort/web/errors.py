@@ -19,7 +19,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 
-from cohort.errors import Conflict, DomainError, InvalidRequest, NotFound
+from cohort.errors import Conflict, DatabaseUnavailable, DomainError, InvalidRequest, NotFound
+from cohort.web.unavailable import note_unavailable, unavailable_cause
 
 log = structlog.get_logger("cohort.errors")
 
@@ -97,6 +98,8 @@ def error_response(
 
 def _domain(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, DatabaseUnavailable):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     return error_response(exc.status_code, exc.detail, code=exc.code, extra=exc.extra, headers=headers)
 
 
@@ -116,6 +119,8 @@ def as_domain_error(exc: Exception) -> DomainError | None:
     PostgreSQL "data exception" errors (SQLSTATE class 22: NUL bytes in text, out-of-range numbers,
     over-long strings) come from values the client sent, wherever they were sent.
     """
+    if unavailable_cause(exc) is not None:
+        return DatabaseUnavailable("the database is unavailable; try again shortly")
     cause = exc.__cause__ if isinstance(exc, RepositoryError) else exc
     if isinstance(cause, DBAPIError) and _is_data_exception(cause):
         return InvalidRequest("the request contains a value the database cannot store")
@@ -132,12 +137,16 @@ def _is_data_exception(exc: DBAPIError) -> bool:
     return str(getattr(exc.orig, "sqlstate", None) or "").startswith("22")
 
 
-def _database(request: Request[Any, Any, Any], exc: RepositoryError | DBAPIError) -> Response[dict[str, Any]]:
+def _database(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     mapped = as_domain_error(exc)
+    if isinstance(mapped, DatabaseUnavailable):
+        note_unavailable(request.scope, exc)  # the access-log line says why; no traceback
     return _unexpected(request, exc) if mapped is None else _domain(request, mapped)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if unavailable_cause(exc) is not None:
+        return _database(request, exc)
     log.exception("unhandled_error", path=request.url.path, method=request.method, exc_info=exc)
     return error_response(500, "internal server error")
 

@@ -1,20 +1,49 @@
-"""Request ids and one access-log line per request."""
+"""Request ids, one access-log line per request, and one retry of a read that lost its connection.
+
+Kept cheap, since every request pays for it: the request id is read from the raw headers and
+added to the raw response headers; the access line goes through the structured logger only when
+its level is enabled.
+
+A ``GET`` or ``HEAD`` whose database connection was cut under it (PostgreSQL restarted, a proxy
+dropped idle connections) is run once more before anything is sent: by then SQLAlchemy has
+discarded every pooled connection older than the failure, so the second run gets a fresh one.
+Only reads are retried, and only once: the client sees a ``503 database_unavailable`` (with
+``Retry-After``) if the database is really down.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
+from typing import Any
 from uuid import uuid4
 
 import structlog
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPRequestEvent, Message, Receive, Scope, Send
+
+from cohort.web.unavailable import RETRYABLE_KEY, UNAVAILABLE_KEY
 
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_BYTES = REQUEST_ID_HEADER.encode()
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_RETRIED_METHODS = frozenset({"GET", "HEAD"})
 log = structlog.get_logger("cohort.access")
+_stdlib_access = logging.getLogger("cohort.access")
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == _REQUEST_ID_BYTES:
+            text = value.decode("latin-1")
+            return text if _VALID_ID.match(text) else None
+    return None
+
+
+async def _empty_body() -> HTTPRequestEvent:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 class RequestContextMiddleware(ASGIMiddleware):
@@ -23,27 +52,66 @@ class RequestContextMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        incoming = MutableScopeHeaders(scope).get(REQUEST_ID_HEADER)
-        request_id = incoming if incoming and _VALID_ID.match(incoming) else uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = _incoming_id(scope) or uuid4().hex
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        header = (_REQUEST_ID_BYTES, request_id.encode())
         started = time.perf_counter()
         status = 500
+        retry = scope.get("method") in _RETRIED_METHODS
+        held_back = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, held_back
+            if held_back:
+                return  # the body of a response that is being retried
             if message["type"] == "http.response.start":
+                if retry and message["status"] == 503 and state.get(RETRYABLE_KEY):
+                    held_back = True
+                    return
                 status = message["status"]
-                MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
                 await next_app(scope, receive, send_with_id)
+                if held_back:
+                    retry, held_back = False, False
+                    state.pop(RETRYABLE_KEY, None)
+                    state.pop(UNAVAILABLE_KEY, None)
+                    await next_app(_fresh(scope, state), _empty_body, send_with_id)
             finally:
-                log.info(
-                    "request",
-                    method=scope.get("method"),
-                    path=scope["path"],
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                )
+                if _stdlib_access.isEnabledFor(logging.INFO):
+                    self._log(scope, state, status, started)
+
+    @staticmethod
+    def _log(scope: Scope, state: dict[str, Any], status: int, started: float) -> None:
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        unavailable = state.get(UNAVAILABLE_KEY)
+        if unavailable is None:
+            log.info(
+                "request",
+                method=scope.get("method"),
+                path=scope["path"],
+                status=status,
+                duration_ms=duration_ms,
+            )
+        else:
+            log.warning(
+                "request",
+                method=scope.get("method"),
+                path=scope["path"],
+                status=status,
+                duration_ms=duration_ms,
+                error="database_unavailable",
+                cause=unavailable,
+            )
+
+
+def _fresh(scope: Scope, state: dict[str, Any]) -> Scope:
+    """A copy of ``scope`` without what the first run cached on it (its state, emptied of the
+    request's session by then, is shared so the log line sees the second run's outcome)."""
+    again = {key: value for key, value in scope.items() if not key.startswith("_")}
+    again["state"] = state
+    return again  # type: ignore[return-value]

@@ -123,8 +123,8 @@ class CohortController(Controller):
         status: FromQuery[CohortStatus | None] = None,
         search: Search = None,
     ) -> OffsetPagination[CohortRead]:
-        page = await cohort_service.list_for(
-            actor, listing, program_id=program_id, status=status, search=search
+        page = await cohort_service.list_rows_for(
+            actor, CohortRead.__struct_fields__, listing, program_id=program_id, status=status, search=search
         )
         return page_of(CohortRead, page)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,11 +23,11 @@ from cohort.domain.cohorts.schemas import (
     ProgramCreate,
     ProgramUpdate,
 )
-from cohort.domain.common import apply_changes, ensure_time_zone
+from cohort.domain.common import apply_changes, ensure_time_zone, escape_like
 from cohort.domain.identity.directory import GitHubDirectory, resolve_login
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import UserService
-from cohort.domain.listing import ListParams, Page, list_page, list_pages
+from cohort.domain.listing import ListParams, Page, list_page, list_pages, list_rows
 from cohort.domain.roles import Role
 from cohort.domain.service import Service
 from cohort.errors import Conflict, NotFound, RuleViolation
@@ -137,10 +139,50 @@ class CohortService(Service[Cohort]):
         status: CohortStatus | None = None,
         search: str | None = None,
     ) -> Page[Cohort]:
+        return await list_page(self, self._list_filters(actor, program_id, status, search), params)
+
+    async def list_rows_for(
+        self,
+        actor: Actor,
+        fields: Sequence[str],
+        params: ListParams,
+        *,
+        program_id: UUID | None = None,
+        status: CohortStatus | None = None,
+        search: str | None = None,
+    ) -> Page[Any]:
+        """:meth:`list_for` selecting only the named columns (a response's fields), as rows."""
+        visible = policy.visible_cohort_ids(actor)
+        shape = (tuple(fields), visible is None, status is None, not search, program_id is None)
+
+        def build() -> tuple[Sequence[Any], list[ColumnElement[bool]]]:
+            where: list[ColumnElement[bool]] = []
+            if visible is not None:
+                where.append(Cohort.id == any_(bindparam("visible", type_=ARRAY(Uuid()))))
+            if status is not None:
+                where.append(Cohort.status == bindparam("status", type_=Cohort.status.type))
+            if search:
+                where.append(Cohort.name.ilike(bindparam("search"), escape="/"))
+            if program_id is not None:
+                where.append(Cohort.program_id == bindparam("program_id"))
+            return [getattr(Cohort, name) for name in fields], where
+
+        values = {
+            "visible": list(visible or ()),
+            "status": status,
+            "search": f"%{escape_like(search or '')}%",
+            "program_id": program_id,
+        }
+        return await list_rows(self.session, Cohort, shape, build, values, params)
+
+    @staticmethod
+    def _list_filters(
+        actor: Actor, program_id: UUID | None, status: CohortStatus | None, search: str | None
+    ) -> list[ColumnElement[bool]]:
         where = _cohort_filters(actor, status, search)
         if program_id is not None:
             where.append(Cohort.program_id == program_id)
-        return await list_page(self, where, params)
+        return where
 
     async def list_for_programs(
         self,

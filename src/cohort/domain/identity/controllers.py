@@ -11,6 +11,7 @@ from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.config import Settings
 from cohort.domain.identity.models import User
@@ -26,7 +27,7 @@ from cohort.domain.identity.schemas import (
 )
 from cohort.domain.identity.services import ApiTokenService, UserService
 from cohort.domain.listing import ListParams
-from cohort.security.actor import Actor
+from cohort.security.actor import Actor, Profile
 from cohort.web.convert import to_schema, to_schemas
 from cohort.web.errors import documented_errors
 from cohort.web.listing import Search, page_of, sorted_by
@@ -37,7 +38,7 @@ user_service = Provide(create_service_provider(UserService))
 token_service = Provide(create_service_provider(ApiTokenService))
 
 
-def _me(user: User, actor: Actor) -> MeRead:
+def _me(user: User | Profile, actor: Actor) -> MeRead:
     memberships = [MembershipSummary(cohort_id=c, role=r.value) for c, r in sorted(actor.roles.items())]
     return msgspec.structs.replace(to_schema(MeRead, user), memberships=memberships)
 
@@ -50,8 +51,9 @@ class MeController(Controller):
     dependencies = {"user_service": user_service, "token_service": token_service}
 
     @get("/", summary="Who am I", responses=documented_errors(401))
-    async def me(self, actor: NamedDependency[Actor], user_service: NamedDependency[UserService]) -> MeRead:
-        return _me(await user_service.get_me(actor), actor)
+    async def me(self, actor: NamedDependency[Actor], db_session: NamedDependency[AsyncSession]) -> MeRead:
+        # the profile came with the credentials check; the service is only needed without it
+        return _me(actor.profile or await UserService(session=db_session).get_me(actor), actor)
 
     @patch("/", summary="Change my name or time zone", responses=documented_errors(401, 422))
     async def update_me(

@@ -4,25 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, bindparam, insert, or_, true
+from sqlalchemy.exc import IntegrityError
 
 from cohort import events
 from cohort.domain.cohorts.services import CohortService
-from cohort.domain.common import apply_changes, utcnow
+from cohort.domain.common import apply_changes, utcnow, violated
 from cohort.domain.lessons.models import Lesson
 from cohort.domain.lessons.schemas import LessonCreate, LessonUpdate
-from cohort.domain.listing import ListParams, Page, list_page, list_pages
+from cohort.domain.listing import ListParams, Page, list_pages, list_rows
 from cohort.domain.service import Service
 from cohort.errors import Conflict, NotFound, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
 
+LESSON_COLUMNS = (
+    Lesson.id,
+    Lesson.cohort_id,
+    Lesson.position,
+    Lesson.title,
+    Lesson.body_markdown,
+    Lesson.objectives,
+    Lesson.release_at,
+    Lesson.created_at,
+    Lesson.updated_at,
+)
+"""What a lesson list shows (``is_released`` is computed against the request's clock)."""
 
-def _released(released: bool | None, now: datetime) -> list[ColumnElement[bool]]:
+
+def _released(released: bool | None, now: Any) -> list[ColumnElement[bool]]:
     """The optional ``released`` filter of lesson lists."""
     if released is None:
         return []
@@ -45,13 +60,20 @@ class LessonService(Service[Lesson]):
 
     async def list_for(
         self, actor: Actor, cohort_id: UUID, params: ListParams, *, released: bool | None = None
-    ) -> Page[Lesson]:
+    ) -> Page[Any]:
+        """One page of the cohort's lessons as rows with every ``LessonRead`` field."""
         await self.sibling(CohortService).require_visible(actor, cohort_id)
-        now = utcnow()
-        where: list[ColumnElement[bool]] = [Lesson.cohort_id == cohort_id, *_released(released, now)]
-        if not policy.sees_unreleased_lessons(actor, cohort_id):
-            where.append(Lesson.release_at <= now)
-        return await list_page(self, where, params)
+        staff = policy.sees_unreleased_lessons(actor, cohort_id)
+
+        def build() -> tuple[Sequence[Any], list[ColumnElement[bool]]]:
+            now = bindparam("now", type_=Lesson.release_at.type)
+            where = [Lesson.cohort_id == bindparam("cohort_id"), *_released(released, now)]
+            if not staff:
+                where.append(Lesson.release_at <= now)
+            return [*LESSON_COLUMNS, (Lesson.release_at <= now).label("is_released")], where
+
+        values = {"cohort_id": cohort_id, "now": utcnow()}
+        return await list_rows(self.session, Lesson, ("list", released, staff), build, values, params)
 
     async def list_for_cohorts(
         self,
@@ -90,10 +112,18 @@ class LessonService(Service[Lesson]):
         return lesson
 
     async def create_for(self, actor: Actor, cohort_id: UUID, data: LessonCreate) -> Lesson:
-        await self.sibling(CohortService).require_visible(actor, cohort_id)
+        """One ``INSERT … RETURNING``: the constraints check the cohort and the position."""
+        policy.require_read_cohort(actor, cohort_id)
         policy.require_manage_cohort(actor, cohort_id, "lesson")
-        await self._ensure_position_free(cohort_id, data.position)
-        lesson = await self.create(Lesson(cohort_id=cohort_id, **structs.asdict(data)))
+        values = {"cohort_id": cohort_id, **structs.asdict(data)}
+        try:
+            lesson = (await self.session.scalars(insert(Lesson).returning(Lesson), [values])).one()
+        except IntegrityError as exc:
+            if violated(exc, "uq_lessons_cohort_position"):
+                raise Conflict(f"position {data.position} is already taken in this cohort") from None
+            if violated(exc, "fk_lessons_cohort_id_cohorts"):
+                raise NotFound("cohort not found") from None
+            raise
         if lesson.release_at <= utcnow():
             self._announce(lesson)
         return lesson

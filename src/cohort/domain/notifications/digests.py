@@ -22,7 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cohort.config import Settings
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership
 from cohort.domain.cohorts.services import CohortService, MembershipService
+from cohort.domain.identity.models import User
 from cohort.domain.lessons.services import LessonService
+from cohort.domain.mentoring.models import CheckIn
+from cohort.domain.mentoring.services import MentorshipService
 from cohort.domain.notifications import links
 from cohort.domain.notifications.digest_sections import LessonFacts, ProjectFacts
 from cohort.domain.notifications.models import Frequency, NotificationKind
@@ -88,8 +91,10 @@ async def build_learner_digest(
     projects: ProjectFacts,
     membership: Membership,
     slot: DigestSlot,
+    mentor_note: tuple[User, CheckIn] | None = None,
 ) -> LearnerDigest:
-    """The digest of one learner in one cohort for the period ending at ``slot``."""
+    """The digest of one learner in one cohort for the period ending at ``slot``; ``mentor_note`` is
+    their mentor and that mentor's latest check-in with next steps, if one was held in the period."""
     lessons = LessonService(session=session)
     user, cohort = membership.user, membership.cohort
     released = await facts.between(lessons, cohort.id, slot.covers_from, slot.starts)
@@ -112,6 +117,8 @@ async def build_learner_digest(
         projects_due=tuple(work.projects_due),
         reviews_to_do=tuple(work.reviews_to_do),
         feedback_received=tuple(work.feedback_received),
+        mentor_name=None if mentor_note is None else display_name(mentor_note[0].name, mentor_note[0].login),
+        mentor_next_steps=None if mentor_note is None else mentor_note[1].next_steps,
     )
 
 
@@ -149,6 +156,19 @@ async def queue_learner_digests(
     return report
 
 
+async def _mentor_notes(
+    session: AsyncSession, todo: Sequence[tuple[Membership, DigestSlot, str]]
+) -> dict[UUID, tuple[User, CheckIn]]:
+    """The mentors' latest next steps for a page, one query per cohort in it (pages hold one cohort)."""
+    if not todo:
+        return {}
+    since = min(slot.covers_from for _, slot, _ in todo).date()
+    mentorships = MentorshipService(session=session)
+    return await mentorships.latest_next_steps_of(
+        todo[0][0].cohort_id, [m.user_id for m, _, _ in todo], since
+    )
+
+
 async def _queue_page(
     session: AsyncSession, rules: DigestRules, facts: LessonFacts, page: Sequence[Membership], now: datetime
 ) -> ScanReport:
@@ -170,9 +190,13 @@ async def _queue_page(
     todo = [(membership, slot, key) for membership, slot, key in due if key not in existing]
     projects = ProjectFacts(session, now)
     await projects.load({membership.cohort_id for membership, _, _ in todo})
+    notes = await _mentor_notes(session, todo)
     messages = []
     for membership, slot, key in todo:
-        digest = await build_learner_digest(session, facts, projects, membership, slot)
+        note = notes.get(membership.user_id)
+        if note is not None and note[1].held_on < slot.covers_from.date():
+            note = None  # next steps already sent in an earlier digest
+        digest = await build_learner_digest(session, facts, projects, membership, slot, note)
         assert membership.user.email is not None  # recipients() only returns people with an address
         messages.append(
             NewMessage(

@@ -15,6 +15,7 @@ from cohort.domain.cohorts.models import Cohort, CohortStatus
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.notifications.delivery import Mailer, OutboxDelivery
 from cohort.domain.notifications.digests import queue_learner_digests
+from cohort.domain.notifications.mentor_digests import queue_mentor_digests as decide_mentor_digests
 from cohort.domain.notifications.reminders import queue_reminders as decide_reminders
 from cohort.domain.notifications.services import DELIVER_JOB, DELIVER_OPTIONS
 from cohort.domain.reviews.allocations import AllocationService
@@ -42,6 +43,15 @@ async def queue_digests(ctx: JobContext) -> dict[str, int]:
     if report.queued:
         await _kick_delivery(ctx)
     return {"queued": report.queued, "nothing_to_say": report.nothing_to_say}
+
+
+async def queue_mentor_digests(ctx: JobContext) -> dict[str, int]:
+    """Put every mentor digest due now (in each mentor's own time zone) into the outbox."""
+    report = await decide_mentor_digests(ctx["db"], ctx["settings"], ctx["clock"]())
+    log.info("mentor_digests.queued", queued=report.queued)
+    if report.queued:
+        await _kick_delivery(ctx)
+    return {"queued": report.queued}
 
 
 async def queue_reminders(ctx: JobContext) -> dict[str, int]:

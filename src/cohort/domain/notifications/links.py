@@ -26,3 +26,11 @@ def feedback(cohort_id: UUID, project_id: UUID) -> str:
 
 def review(cohort_id: UUID, review_id: UUID) -> str:
     return f"/cohorts/{cohort_id}/reviews/{review_id}"
+
+
+def mentoring() -> str:
+    return "/mentoring"
+
+
+def mentee(cohort_id: UUID, learner_id: UUID) -> str:
+    return f"/cohorts/{cohort_id}/mentees/{learner_id}"

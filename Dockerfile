@@ -8,7 +8,8 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 COPY requirements.lock ./
-RUN pip install -r requirements.lock \
+# runtime dependencies only, each checked against its recorded hash; no test or lint tool may sneak in
+RUN pip install --require-hashes -r requirements.lock \
  && ! pip show pytest ruff mypy schemathesis hypothesis >/dev/null 2>&1
 COPY pyproject.toml README.md ./
 COPY src ./src
@@ -22,7 +23,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOST=0.0.0.0 \
-    PORT=8000
+    PORT=8000 \
+    COHORT_ENV=production
+# SECRET_KEY is deliberately not set: the image refuses to start until one is given at run time.
 RUN groupadd --system --gid 10001 cohort \
  && useradd --system --uid 10001 --gid cohort --home-dir /app --shell /usr/sbin/nologin cohort
 WORKDIR /app

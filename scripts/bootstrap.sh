@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared set-up for scripts/serve.sh and scripts/test.sh; safe to run again and again.
-# - creates .venv and installs the pinned dependencies (requirements.lock: runtime;
-#   requirements-dev.lock: tests and checks) plus the project
+# - creates .venv and installs the pinned, hash-checked dependencies (requirements-dev.lock: runtime
+#   and dev tools; the runtime-only requirements.lock is what the Docker image installs) plus the project
 # - starts PostgreSQL and Redis on this machine if they are not answering
 set -euo pipefail
 
@@ -29,11 +29,11 @@ install_deps() {
     "$(pick_python)" -m venv .venv
   fi
   local stamp=.venv/.cohort-installed want
-  want="$(cat requirements.lock requirements-dev.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
+  want="$(cat requirements-dev.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
     log "installing pinned dependencies"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-dev.lock
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
     echo "$want" >"$stamp"
   fi

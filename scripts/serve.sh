@@ -6,6 +6,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/bootstrap.sh
+# A local run is development (the published development key, plain-HTTP cookies and demo data are
+# allowed only there); anything else must set COHORT_ENV=production and a strong SECRET_KEY.
+export COHORT_ENV="${COHORT_ENV:-development}"
 
 .venv/bin/cohort db upgrade
 if [ "${1:-}" = "--demo" ] || [ "${COHORT_DEMO:-0}" = "1" ]; then

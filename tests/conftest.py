@@ -22,6 +22,7 @@ from cohort.migrate import drop_database
 from tests.support.db import SERVER_URL, QueryCounter, all_tables, counting_queries, run_cli
 from tests.support.fake_github import FakeGitHub
 from tests.support.queues import fresh_queue_name, remove_run_keys
+from tests.support.sessions import TEST_SECRET_KEY
 from tests.support.world import ProjectWorld, World, build_project_world, build_world
 
 
@@ -48,7 +49,7 @@ def settings(database_url: str, fake_github: FakeGitHub) -> Settings:
         environment="test",
         database_url=database_url,
         database_pool_size=5,
-        secret_key="test-secret-key-" + "x" * 32,
+        secret_key=TEST_SECRET_KEY,
         github_client_id=fake_github.client_id,
         github_client_secret=fake_github.client_secret,
         github_oauth_base_url=fake_github.base_url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -9,23 +10,27 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cohort.app import create_app
+from cohort.config import Settings
 from cohort.domain.identity.models import ApiToken, User
 from tests.support.db import count_rows, run_cli
 from tests.support.rest import Client, assert_error
+from tests.support.sessions import browser_session
 from tests.support.world import bearer, make_user
 
 TOKENS = "/api/v1/me/tokens"
 
 
 async def signed_up(db: AsyncSession, login: str) -> tuple[User, dict[str, str]]:
-    """A committed user and an Authorization header for them."""
+    """A committed user and the headers of a browser signed in as them (tokens are created from a
+    browser session)."""
     user = await make_user(db, login)
-    headers = await bearer(db, user)
     await db.commit()
-    return user, headers
+    return user, browser_session(user)
 
 
 async def create_token(client: Client, headers: dict[str, str], **body: Any) -> dict[str, Any]:
@@ -80,14 +85,54 @@ async def test_create_shows_the_secret_once_and_stores_only_its_hash(
     assert second["id"] != created["id"]
 
 
-async def test_token_without_expiry(client: Client, db: AsyncSession) -> None:
+@pytest.mark.parametrize("days", [None, 367])
+async def test_tokens_expire_within_the_maximum_lifetime(
+    client: Client, db: AsyncSession, days: int | None
+) -> None:
+    """``API_TOKEN_MAX_DAYS`` (366 by default): no token lives longer, none lives forever."""
     _, headers = await signed_up(db, "forever")
+    before = await count_rows(db, ApiToken)
 
-    created = await create_token(client, headers, expires_in_days=None)
+    response = await client.post(TOKENS, json={"name": "ci", "expires_in_days": days}, headers=headers)
 
-    assert created["expires_at"] is None
-    assert (await stored(db, created["id"])).expires_at is None
-    assert (await client.get("/api/v1/me", headers=auth(created["token"]))).status_code == 200
+    body = assert_error(response, 422, "rule_violation")
+    assert body["extra"] == [{"key": "expires_in_days", "message": "at most 366 days"}]
+    assert await count_rows(db, ApiToken) == before
+    assert (
+        await client.post(TOKENS, json={"name": "ci", "expires_in_days": 366}, headers=headers)
+    ).status_code == 201
+
+
+async def test_token_without_expiry_where_the_maximum_is_lifted(settings: Settings, db: AsyncSession) -> None:
+    _, headers = await signed_up(db, "forever")
+    app = create_app(dataclasses.replace(settings, api_token_max_days=0))
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        created = await create_token(client, headers, expires_in_days=None)
+
+        assert created["expires_at"] is None
+        assert (await stored(db, created["id"])).expires_at is None
+        assert (await client.get("/api/v1/me", headers=auth(created["token"]))).status_code == 200
+
+
+async def test_a_token_cannot_create_tokens(client: Client, db: AsyncSession) -> None:
+    """A child token used to outlive its revoked parent: tokens come from browser sessions only."""
+    user = await make_user(db, "scripted")
+    parent = await bearer(db, user)
+    await db.commit()
+    before = await count_rows(db, ApiToken)
+
+    response = await client.post(TOKENS, json={"name": "child", "expires_in_days": 30}, headers=parent)
+
+    body = assert_error(response, 403, "permission_denied")
+    assert "browser session" in body["detail"]
+    assert await count_rows(db, ApiToken) == before
+    graphql = await client.post(
+        "/graphql",
+        json={"query": 'mutation { createApiToken(input: {name: "child"}) { ... on Error { code } } }'},
+        headers=parent,
+    )
+    assert graphql.json() == {"data": {"createApiToken": {"code": "permission_denied"}}}
+    assert await count_rows(db, ApiToken) == before
 
 
 async def test_list_shows_own_tokens_without_secrets(client: Client, db: AsyncSession) -> None:
@@ -104,7 +149,7 @@ async def test_list_shows_own_tokens_without_secrets(client: Client, db: AsyncSe
         str(t.id) for t in (await db.execute(select(ApiToken).where(ApiToken.user_id == user.id))).scalars()
     }
     assert {item["id"] for item in items} == own_ids
-    assert len(items) == 2
+    assert len(items) == 1
     listed = next(item for item in items if item["id"] == created["id"])
     assert listed["name"] == "deploy"
     assert listed["token_prefix"] == created["token_prefix"]
@@ -224,7 +269,7 @@ async def test_token_with_altered_secret_is_rejected(client: Client, db: AsyncSe
         pytest.param({"name": "x" * 101, "expires_in_days": 30}, "name", id="long-name"),
         pytest.param({"expires_in_days": 30}, "name", id="missing-name"),
         pytest.param({"name": "ok", "expires_in_days": 0}, "expires_in_days", id="zero-days"),
-        pytest.param({"name": "ok", "expires_in_days": 367}, "expires_in_days", id="too-many-days"),
+        pytest.param({"name": "ok", "expires_in_days": 3661}, "expires_in_days", id="too-many-days"),
         pytest.param(
             {"name": "ok", "expires_in_days": 30, "scopes": ["admin"]}, "scopes", id="unknown-field"
         ),
@@ -242,7 +287,7 @@ async def test_invalid_create_request_is_rejected(
     assert error["extra"], "validation errors must say which field is wrong"
     assert any(e["key"] == field or f"`{field}`" in e["message"] for e in error["extra"]), error["extra"]
     assert all(e["source"] == "body" for e in error["extra"])
-    assert await count_rows(db, ApiToken, ApiToken.user_id == user.id) == 1, "only the fixture token exists"
+    assert await count_rows(db, ApiToken, ApiToken.user_id == user.id) == 0, "nothing was stored"
 
 
 @pytest.mark.parametrize(

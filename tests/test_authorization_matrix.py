@@ -137,14 +137,21 @@ CASES: list[Case] = [
          sees=sees(admin=ALL_USERS)),
     Case("PATCH",  "/users/{user_outsider}",       Expect(401, 403, 403, 403, 403, 200, 403),
          body=lambda ids: {"is_admin": True}),
+    # ending sessions and revoking tokens: your own, or anyone's for admins
+    Case("DELETE", "/users/{user_outsider}/sessions", Expect(401, 403, 403, 403, 403, 204, 204)),
+    Case("DELETE", "/users/{user_outsider}/tokens", Expect(401, 403, 403, 403, 403, 204, 204)),
+    Case("DELETE", "/users/{me}/sessions",         Expect(401, 204, 204, 204, 204, 204, 204)),
     # -- me: every signed-in caller, about themselves only
     Case("GET",    "/me",                          Expect(401, 200, 200, 200, 200, 200, 200),
          returns="me"),
     Case("PATCH",  "/me",                          Expect(401, 200, 200, 200, 200, 200, 200),
          body=lambda ids: {"name": "Renamed"}, returns="me"),
+    Case("DELETE", "/me/sessions",                 Expect(401, 204, 204, 204, 204, 204, 204)),
+    Case("DELETE", "/me/tokens",                   Expect(401, 204, 204, 204, 204, 204, 204)),
     Case("GET",    "/me/tokens",                   Expect(401, 200, 200, 200, 200, 200, 200),
          sees={caller: frozenset({"my_token"}) for caller in CALLERS}),
-    Case("POST",   "/me/tokens",                   Expect(401, 201, 201, 201, 201, 201, 201),
+    # tokens come from browser sessions only: every caller here holds a token (see tests/test_api_tokens.py)
+    Case("POST",   "/me/tokens",                   Expect(401, 403, 403, 403, 403, 403, 403),
          body=lambda ids: {"name": "ci"}),
     Case("DELETE", "/me/tokens/{my_token}",        Expect(401, 204, 204, 204, 204, 204, 204)),
     # someone else's token: not even an admin revokes it through /me

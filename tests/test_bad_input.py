@@ -14,6 +14,7 @@ from cohort.domain.cohorts.models import Program
 from cohort.domain.identity.models import ApiToken
 from tests.support.db import count_rows
 from tests.support.rest import Client, assert_error, names_field
+from tests.support.sessions import browser_session
 from tests.support.world import World
 
 NUL = "bad\u0000value"
@@ -35,7 +36,8 @@ async def test_nul_in_json_body_is_rejected_and_nothing_is_stored(
     client: Client, world: World, db: AsyncSession
 ) -> None:
     before = await count_rows(db, ApiToken)
-    response = await client.post("/api/v1/me/tokens", json={"name": NUL}, headers=world.headers["learner"])
+    session = browser_session(world.users["learner"])  # tokens are created from a browser session
+    response = await client.post("/api/v1/me/tokens", json={"name": NUL}, headers=session)
     assert names_field(assert_error(response, 400, "invalid_request"), "name")
     assert await count_rows(db, ApiToken) == before
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +13,9 @@ from cohort.domain.identity.models import User
 from cohort.domain.identity.services import TOKEN_PREFIX
 from cohort.domain.roles import Role
 from tests.support.db import all_tables, count_rows, run_cli
+from tests.support.fake_github import FakeGitHub, GitHubAccount
 from tests.support.rest import Client
+from tests.support.signin import sign_in
 
 
 async def row_counts(db: AsyncSession) -> dict[str, int]:
@@ -168,3 +171,31 @@ async def test_the_demo_shows_a_week_of_projects_reviews_and_grades(
         await client.get(f"/api/v1/projects/{todo_id}/reviews", params={"flagged": "true"}, headers=admin)
     ).json()
     assert flagged["total"] == 1
+
+
+@pytest.mark.parametrize("environment", ["production", "staging", ""])
+async def test_the_demo_refuses_to_run_outside_development_and_test(
+    db: AsyncSession, database_url: str, environment: str
+) -> None:
+    result = run_cli("demo", database_url=database_url, env={"COHORT_ENV": environment})
+    assert result.returncode != 0
+    assert "development or test only" in result.stderr
+    assert TOKEN_PREFIX not in result.stdout
+    assert set((await row_counts(db)).values()) == {0}
+
+
+async def test_no_github_sign_in_can_claim_a_demo_person(
+    client: Client, db: AsyncSession, database_url: str, fake_github: FakeGitHub
+) -> None:
+    """Demo people used to carry GitHub ids in the real range: whoever had 9100001 became the admin."""
+    assert run_cli("demo", database_url=database_url).returncode == 0
+    ids = (await db.scalars(select(User.github_id))).all()
+    assert all(github_id is not None and github_id < 0 for github_id in ids)
+    for account in (GitHubAccount(id=9_100_001, login="someone"), GitHubAccount(id=77, login="ada-admin")):
+        client.cookies.clear()
+        assert (await sign_in(client, fake_github, account)).status_code == 302
+        me = (await client.get("/api/v1/me")).json()
+        assert (me["github_id"], me["is_admin"], me["memberships"]) == (account.id, False, [])
+    admin = await db.scalar(select(User).where(User.is_admin).execution_options(populate_existing=True))
+    assert admin is not None
+    assert admin.github_id == -1

@@ -30,8 +30,11 @@ async def roles_of(db: AsyncSession, user: User) -> dict[object, Role]:
     return {cohort_id: role for cohort_id, role in rows}
 
 
-async def invite(db: AsyncSession, world: World, login: str, cohort: str, role: Role) -> User:
-    pending = User(login=login)
+async def invite(
+    db: AsyncSession, world: World, login: str, cohort: str, role: Role, *, github_id: int
+) -> User:
+    """A pending member as an invitation by login leaves one: bound to ``github_id``."""
+    pending = User(login=login, invited_github_id=github_id)
     db.add(pending)
     await db.flush()
     cohort_id = world.cohort_a.id if cohort == "a" else world.cohort_b.id
@@ -61,7 +64,7 @@ async def test_known_identity_is_refreshed_not_duplicated(db: AsyncSession) -> N
 
 
 async def test_pending_invite_is_claimed_by_its_first_sign_in(db: AsyncSession, world: World) -> None:
-    pending = await invite(db, world, "Invitee", "a", Role.LEARNER)
+    pending = await invite(db, world, "Invitee", "a", Role.LEARNER, github_id=103)
     user = await sign_in(db, 103, "invitee")
     assert user.id == pending.id, "the invite row becomes the account"
     assert not user.pending
@@ -72,8 +75,8 @@ async def test_invite_for_an_existing_account_is_merged_into_it(db: AsyncSession
     account = await sign_in(db, 104, "was-called-this")
     db.add(Membership(cohort_id=world.cohort_a.id, user_id=account.id, role=Role.MENTOR))
     await db.commit()
-    # The owner renamed on GitHub; an instructor invited the new login to cohorts A and B.
-    pending = await invite(db, world, "now-called-this", "b", Role.LEARNER)
+    # An invitation bound to the same GitHub id (made before the account existed) to cohorts A and B.
+    pending = await invite(db, world, "now-called-this", "b", Role.LEARNER, github_id=104)
     db.add(Membership(cohort_id=world.cohort_a.id, user_id=pending.id, role=Role.LEARNER))
     await db.commit()
 
@@ -98,3 +101,31 @@ async def test_login_recycled_by_github_is_freed_from_its_old_holder(db: AsyncSe
     corrected = await sign_in(db, 105, "octo-renamed")
     assert corrected.id == old.id
     assert corrected.login == "octo-renamed"
+
+
+async def test_an_invite_is_never_claimed_by_login(db: AsyncSession, world: World) -> None:
+    """Another GitHub account holding the invited login signs in: a new account, no memberships;
+    the invitation keeps waiting for its own id, under a freed login."""
+    pending = await invite(db, world, "wanted", "a", Role.INSTRUCTOR, github_id=107)
+    stranger = await sign_in(db, 108, "wanted")
+    assert stranger.id != pending.id
+    assert await roles_of(db, stranger) == {}
+    waiting = await db.get(User, pending.id, populate_existing=True)
+    assert waiting is not None
+    assert (waiting.github_id, waiting.login) == (None, "wanted~107")
+    owner = await sign_in(db, 107, "wanted-now")
+    assert owner.id == pending.id
+    assert await roles_of(db, owner) == {world.cohort_a.id: Role.INSTRUCTOR}
+
+
+async def test_invites_from_before_ids_were_recorded_are_not_claimable(
+    db: AsyncSession, world: World
+) -> None:
+    legacy = User(login="legacy-invite")
+    db.add(legacy)
+    await db.flush()
+    db.add(Membership(cohort_id=world.cohort_a.id, user_id=legacy.id, role=Role.INSTRUCTOR))
+    await db.commit()
+    user = await sign_in(db, 109, "legacy-invite")
+    assert user.id != legacy.id
+    assert await roles_of(db, user) == {}

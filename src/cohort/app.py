@@ -47,13 +47,15 @@ from cohort.observability.metrics import instrument_pool
 from cohort.observability.tracing import configure_tracing, instrument_engine
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
-from cohort.security.session import SessionCookieConfig
+from cohort.security.session import SessionCookieConfig, SessionLifetime
 from cohort.web.caching import HttpCachingMiddleware
 from cohort.web.content_type import RequireJsonBody
+from cohort.web.csrf import CrossSiteWriteGuard
 from cohort.web.dependencies import resolve_dependencies_in_order
 from cohort.web.docs import docs_assets, render_plugins
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
+from cohort.web.headers import security_headers
 from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
 from cohort.web.metrics import SESSION_MAKER_STATE_KEY, MetricsController, prometheus_config
@@ -71,13 +73,16 @@ SUBSCRIBER_BACKLOG = 1_000
 
 
 def _session_config(settings: Settings) -> SessionCookieConfig:
-    """An encrypted, signed, HttpOnly cookie holding only the user id."""
+    """An encrypted, signed, HttpOnly cookie holding the user id, the session epoch and its times
+    (see :mod:`cohort.security.session`); the browser drops it after the absolute lifetime too."""
     return SessionCookieConfig(
         secret=hashlib.sha256(settings.secret_key.encode()).digest(),
-        key=settings.session_cookie_name,
+        key=settings.session_cookie_key,
         max_age=settings.session_max_age_seconds,
         httponly=True,
-        secure=settings.session_cookie_secure,
+        secure=settings.session_cookie_is_secure,
+        path="/",
+        domain=None,
         samesite="lax",
     )
 
@@ -169,10 +174,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[SQLAlchemyPlugin(config=database), channels, *observability.plugins],
         middleware=[
             RequestContextMiddleware(),
-            RequireJsonBody(),
             _session_config(settings).middleware,
+            SessionLifetime(settings.session_max_age_seconds, settings.session_idle_timeout_seconds),
+            CrossSiteWriteGuard([settings.public_base_url, *settings.cors_allow_origins]),
+            RequireJsonBody(),
             *rate_limit_middleware(settings),
-            HttpCachingMiddleware(settings.session_cookie_name),
+            HttpCachingMiddleware(settings.session_cookie_key),
             *observability.middleware,
         ],
         state=State(observability.state),
@@ -181,6 +188,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.cors_allow_origins
         else None,
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(settings)],
         openapi_config=openapi_config(render_plugins()),
         debug=False,
         logging_config=None,

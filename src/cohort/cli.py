@@ -54,8 +54,15 @@ def db_downgrade(revision: str) -> None:
 @main.command()
 def demo() -> None:
     """Load the demo programs, cohorts, people and lessons (whatever is missing) and print one new API
-    token per demo role."""
+    token per demo role; development and test only."""
     from cohort.demo import load_demo
+
+    if not get_settings().is_local:
+        msg = (
+            "the demo (people with printed API tokens) is for COHORT_ENV=development or test only, "
+            f"not {get_settings().environment!r}"
+        )
+        raise click.ClickException(msg)
 
     async def run(session: AsyncSession) -> str:
         result = await load_demo(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,22 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGED_ASSETS = Path(__file__).resolve().parent / "_assets"
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/cohort"
 DEV_SECRET_KEY = "cohort-dev-secret-key-change-me-0123456789abcdef"  # noqa: S105
+PUBLISHED_SECRET_KEYS = frozenset(
+    {
+        DEV_SECRET_KEY,
+        # placeholders that appeared in this repository's compose file and .env.example
+        "change-me-to-a-long-random-string-0123456789",
+        "at-least-32-random-characters-used-to-sign-session-cookies",
+    }
+)
+"""Keys anyone can read; a cookie signed with one of them can be forged by anyone."""
+LOCAL_ENVIRONMENTS = frozenset({"development", "test"})
+"""Where development conveniences (a published key, plain-HTTP cookies, demo data) are allowed."""
+ENVIRONMENTS = LOCAL_ENVIRONMENTS | {"production"}
+MIN_SECRET_KEY_LENGTH = 32
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
+"""``scheme://host[:port]``, as browsers send ``Origin`` (no path, no wildcard)."""
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 12
 
 
 def asset_dir(name: str) -> Path:
@@ -82,7 +99,7 @@ def _env_private_key(default: str) -> str:
 class Settings:
     """Every knob the service has; defaults suit a local machine."""
 
-    environment: str = "development"
+    environment: str = "production"  # development and test must be asked for explicitly
     debug: bool = False
     database_url: str = DEFAULT_DATABASE_URL
     database_echo: bool = False
@@ -91,7 +108,10 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEV_SECRET_KEY
     session_cookie_name: str = "cohort_session"
-    session_max_age_seconds: int = 14 * 24 * 3600
+    session_max_age_seconds: int = 12 * 3600  # absolute: a sign-in lasts this long however active
+    session_idle_timeout_seconds: int = 30 * 60  # a session unused for this long has ended
+    max_pending_invitations_per_cohort: int = 200  # members invited by login who have not signed in yet
+    api_token_max_days: int = 366  # the longest an API token may live; 0 allows tokens that never expire
     session_cookie_secure: bool = False
     public_base_url: str = "http://127.0.0.1:8000"
     post_login_redirect: str = "/api/v1/me"
@@ -192,6 +212,13 @@ class Settings:
             secret_key=_env("SECRET_KEY", d.secret_key),
             session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", d.session_cookie_secure),
             session_max_age_seconds=_env_int("SESSION_MAX_AGE_SECONDS", d.session_max_age_seconds),
+            session_idle_timeout_seconds=_env_int(
+                "SESSION_IDLE_TIMEOUT_SECONDS", d.session_idle_timeout_seconds
+            ),
+            api_token_max_days=_env_int("API_TOKEN_MAX_DAYS", d.api_token_max_days),
+            max_pending_invitations_per_cohort=_env_int(
+                "MAX_PENDING_INVITATIONS_PER_COHORT", d.max_pending_invitations_per_cohort
+            ),
             public_base_url=_env("PUBLIC_BASE_URL", d.public_base_url),
             post_login_redirect=_env("POST_LOGIN_REDIRECT", d.post_login_redirect),
             github_client_id=_env("GITHUB_CLIENT_ID", d.github_client_id),
@@ -265,15 +292,59 @@ class Settings:
             ),
         )
 
+    @property
+    def session_cookie_key(self) -> str:
+        """Outside development and test the cookie is ``__Host-`` prefixed: browsers then accept it
+        only with ``Secure``, ``Path=/`` and no ``Domain``, so no sibling subdomain can plant one."""
+        return self.session_cookie_name if self.is_local else f"__Host-{self.session_cookie_name}"
+
+    @property
+    def session_cookie_is_secure(self) -> bool:
+        """``Secure`` always outside development and test; there, as ``SESSION_COOKIE_SECURE`` says."""
+        return self.session_cookie_secure or not self.is_local
+
+    @property
+    def is_local(self) -> bool:
+        """Development or test: the only environments where development conveniences apply."""
+        return self.environment in LOCAL_ENVIRONMENTS
+
     def validate(self) -> None:
-        """Refuse to run production with development secrets."""
-        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
-            msg = "SECRET_KEY must be set in production"
-            raise RuntimeError(msg)
-        if len(self.secret_key) < 32:
-            msg = "SECRET_KEY must be at least 32 characters"
-            raise RuntimeError(msg)
+        """Refuse settings that would let anyone forge a session, at start-up."""
+        self.validate_security()
         self.validate_notifications()
+
+    def validate_security(self) -> None:
+        """An unknown ``COHORT_ENV`` is refused rather than guessed; outside development and test
+        the secret that signs session cookies must be strong and not one published anywhere."""
+        if self.environment not in ENVIRONMENTS:
+            msg = f"COHORT_ENV must be one of {', '.join(sorted(ENVIRONMENTS))} (got {self.environment!r})"
+            raise RuntimeError(msg)
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            msg = f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            raise RuntimeError(msg)
+        if "*" in self.cors_allow_origins:
+            msg = (
+                "CORS_ALLOW_ORIGINS=* is refused: the API accepts credentials (the session cookie), "
+                "so list the front-end origins, e.g. https://app.example.org"
+            )
+            raise RuntimeError(msg)
+        malformed = [o for o in self.cors_allow_origins if not _ORIGIN.fullmatch(o)]
+        if malformed:
+            msg = f"CORS_ALLOW_ORIGINS must list origins like https://app.example.org (got {malformed})"
+            raise RuntimeError(msg)
+        if self.session_max_age_seconds < 60 or self.session_idle_timeout_seconds < 60:
+            msg = "SESSION_MAX_AGE_SECONDS and SESSION_IDLE_TIMEOUT_SECONDS must be at least 60"
+            raise RuntimeError(msg)
+        if not self.is_local and (
+            self.secret_key in PUBLISHED_SECRET_KEYS
+            or len(set(self.secret_key)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS
+        ):
+            msg = (
+                f"SECRET_KEY must be a strong random value in {self.environment} (the development key "
+                "and published examples are refused); generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+            raise RuntimeError(msg)
 
     def validate_notifications(self) -> None:
         """Refuse schedules that cannot work, at start-up rather than at the first scan."""

@@ -22,19 +22,20 @@ DEMO_PROGRAM_SLUG = "backend-foundations-python"
 PRODEV_PROGRAM_SLUG = "prodev-backend"
 
 PEOPLE = [
-    # login, name, time zone, github id
-    ("ada-admin", "Ada Okafor", "Africa/Lagos", 9_100_001),
-    ("ivan-instructor", "Ivan Petrov", "Europe/Berlin", 9_100_002),
-    ("maya-mentor", "Maya Chen", "Asia/Singapore", 9_100_003),
-    ("tomas-mentor", "Tomás García", "America/Mexico_City", 9_100_004),
-    ("lena-learner", "Lena Schmidt", "Europe/Berlin", 9_100_005),
-    ("kofi-learner", "Kofi Mensah", "Africa/Accra", 9_100_006),
-    ("priya-learner", "Priya Nair", "Asia/Kolkata", 9_100_007),
-    ("sam-learner", "Sam Taylor", "America/New_York", 9_100_008),
-    ("noor-learner", "Noor Haddad", "Asia/Amman", 9_100_009),
-    ("amara-learner", "Amara Eze", "Africa/Lagos", 9_100_010),
-    ("diego-learner", "Diego Rojas", "America/Bogota", 9_100_011),
-    ("yuki-learner", "Yuki Tanaka", "Asia/Tokyo", 9_100_012),
+    # login, name, time zone, github id: negative, so no GitHub account (ids start at 1) ever signs
+    # in as a demo person; sign-in never matches by login, so their logins claim nothing either
+    ("ada-admin", "Ada Okafor", "Africa/Lagos", -1),
+    ("ivan-instructor", "Ivan Petrov", "Europe/Berlin", -2),
+    ("maya-mentor", "Maya Chen", "Asia/Singapore", -3),
+    ("tomas-mentor", "Tomás García", "America/Mexico_City", -4),
+    ("lena-learner", "Lena Schmidt", "Europe/Berlin", -5),
+    ("kofi-learner", "Kofi Mensah", "Africa/Accra", -6),
+    ("priya-learner", "Priya Nair", "Asia/Kolkata", -7),
+    ("sam-learner", "Sam Taylor", "America/New_York", -8),
+    ("noor-learner", "Noor Haddad", "Asia/Amman", -9),
+    ("amara-learner", "Amara Eze", "Africa/Lagos", -10),
+    ("diego-learner", "Diego Rojas", "America/Bogota", -11),
+    ("yuki-learner", "Yuki Tanaka", "Asia/Tokyo", -12),
 ]
 SPRING_LEARNERS = (
     "lena-learner",

@@ -217,7 +217,7 @@ def build_worker(settings: Settings, queue: Queue | None = None) -> CohortWorker
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM; in-flight jobs get a grace period to finish."""
     configure_logging(settings)
-    settings.validate_notifications()
+    settings.validate()
     worker = build_worker(settings)
     if settings.worker_metrics_port:
         serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)

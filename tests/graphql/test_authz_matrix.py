@@ -136,6 +136,18 @@ def mutation(name: str, signature: str, payload: str) -> str:
     ).replace("$v", f"${argument}")
 
 
+def for_user(name: str, payload: str) -> str:
+    """A mutation taking an optional ``userId`` (yourself when absent)."""
+    return (
+        f"mutation($userId: ID) {{ result: {name}(userId: $userId) {{ __typename "
+        f"... on Error {{ code message }} {payload} }} }}"
+    )
+
+
+def user_id_of(name: str) -> Variables:
+    return lambda ids: {"userId": global_id(name, ids)}
+
+
 CONNECTION = "{ totalCount edges { node { id } } }"
 NODE = "query($id: ID!) { result: node(id: $id) { id } }"
 MEMBERS_A = {"membership_instructor", "membership_mentor", "membership_a"}
@@ -148,6 +160,7 @@ DELETED = "... on DeletedPayload { deletedId }"
 LESSONS = "... on LessonsPayload { lessons { id } }"
 VIEWER = "... on ViewerPayload { me { user { id } } }"
 TOKEN = "... on ApiTokenPayload { apiToken { id } }"
+REVOKED = "... on RevokedApiTokensPayload { revokedCount }"
 
 
 def new_lesson(cohort: str) -> Variables:
@@ -309,12 +322,23 @@ CASES: list[Case] = [
          Expect(401, 403, 403, 403, 403, 200, 403),
          with_input(lambda ids: {"userId": global_id("user_outsider", ids), "isAdmin": True}),
          returns="user_outsider", returns_at=("user", "id")),
+    Case("endAllSessions", for_user("endAllSessions", "... on UserPayload { user { id } }"),
+         Expect(401, 403, 403, 403, 403, 200, 200), user_id_of("user_outsider"),
+         returns="user_outsider", returns_at=("user", "id")),
+    Case("endAllSessions", for_user("endAllSessions", "... on UserPayload { user { id } }"),
+         Expect(401, 200, 200, 200, 200, 200, 200), lambda ids: {},
+         returns="me", returns_at=("user", "id")),
+    Case("revokeAllApiTokens", for_user("revokeAllApiTokens", REVOKED),
+         Expect(401, 403, 403, 403, 403, 200, 200), user_id_of("user_outsider")),
+    Case("revokeAllApiTokens", for_user("revokeAllApiTokens", REVOKED),
+         Expect(401, 200, 200, 200, 200, 200, 200), lambda ids: {}),
     Case("updateProfile", mutation("updateProfile", "UpdateProfileInput!", VIEWER),
          Expect(401, 200, 200, 200, 200, 200, 200), with_input(lambda ids: {"name": "Renamed"}),
          returns="me", returns_at=("me", "user", "id")),
+    # tokens come from browser sessions only, and every caller here holds a token
     Case("createApiToken",
          mutation("createApiToken", "CreateApiTokenInput!", "... on ApiTokenCreatedPayload { secret }"),
-         Expect(401, 201, 201, 201, 201, 201, 201), with_input(lambda ids: {"name": "ci"})),
+         Expect(401, 403, 403, 403, 403, 403, 403), with_input(lambda ids: {"name": "ci"})),
     Case("revokeApiToken", mutation("revokeApiToken", "ID!", TOKEN),
          Expect(401, 204, 204, 204, 204, 204, 204), ids_of("my_token"),
          returns="my_token", returns_at=("apiToken", "id")),

@@ -15,11 +15,13 @@ from cohort import events
 from cohort.config import PROJECT_ROOT, Settings
 from cohort.graphql.schema import schema_sdl
 from tests.support.db import run_cli
+from tests.support.fake_github import FakeGitHub
 from tests.support.graphql import ENDPOINT, OPERATIONS_DIR, gid, operations
 from tests.support.live import LiveServer, subscriber, wait_for_listener
 from tests.support.mentoring import build_mentoring_world, mentoring_object_ids
 from tests.support.rest import Api, Client
 from tests.support.reviewing import write_review
+from tests.support.sessions import browser_session
 from tests.support.world import ProjectWorld, World, add_review, as_caller, object_ids, project_object_ids
 
 SDL = PROJECT_ROOT / "graphql" / "schema.graphql"
@@ -227,6 +229,8 @@ async def finish_my_reviews(client: Client, world: World, pw: ProjectWorld) -> N
     await write_review(client, world.headers["learner"], pw.reviews["by_learner"].id, pw.criteria, (7, 3))
 
 
+SESSION_ONLY = {"CreateApiToken"}
+
 PREPARE: dict[str, Callable[[Client, World, ProjectWorld], Awaitable[None]]] = {
     "LearnerProjectPage": finish_my_reviews,
 }
@@ -253,8 +257,9 @@ QUERIES_AND_MUTATIONS = [name for name, (_, kind, _) in operations().items() if 
 
 @pytest.mark.parametrize("name", QUERIES_AND_MUTATIONS)
 async def test_operation_runs(
-    client: Client, world: World, project_world: ProjectWorld, db: Any, name: str
+    client: Client, world: World, project_world: ProjectWorld, db: Any, fake_github: FakeGitHub, name: str
 ) -> None:
+    fake_github.add_user("octocat", id=583231)  # AddMember invites by login, looked up on GitHub
     who, variables = RUNS[name]
     mentoring = mentoring_object_ids(world, await build_mentoring_world(db, world))
     ids = as_caller(
@@ -262,10 +267,12 @@ async def test_operation_runs(
     )
     if name in PREPARE:
         await PREPARE[name](client, world, project_world)
+    # API tokens are created from a browser session, everything else runs with the caller's token
+    headers = browser_session(world.users[who]) if name in SESSION_ONLY else world.headers[who]
     response = await client.post(
         ENDPOINT,
         json={"query": operations()[name][2], "operationName": name, "variables": variables(ids)},
-        headers=world.headers[who],
+        headers=headers,
     )
     assert response.status_code == 200, response.text
     body = response.json()

@@ -66,9 +66,12 @@ def counting_queries() -> Iterator[QueryCounter]:
         event.remove(Engine, "before_cursor_execute", on_execute)
 
 
-def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    """Run the ``cohort`` CLI in a subprocess against ``database_url``."""
-    env = {**os.environ, "DATABASE_URL": database_url}
+def run_cli(
+    *args: str, database_url: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the ``cohort`` CLI in a subprocess against ``database_url`` (as ``COHORT_ENV=test``
+    unless ``env`` says otherwise)."""
+    env = {**os.environ, "DATABASE_URL": database_url, "COHORT_ENV": "test", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "cohort", *args], env=env, capture_output=True, text=True, check=False
     )

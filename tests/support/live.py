@@ -42,8 +42,8 @@ LIVE_THREAD = "live-api"
 class LiveServer:
     """``create_app(settings)`` under uvicorn until :meth:`stop`."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
+    def __init__(self, settings: Settings, port: int | None = None) -> None:
+        self.port = port or free_port()
         config = uvicorn.Config(
             create_app(settings), host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
         )

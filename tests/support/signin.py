@@ -17,15 +17,22 @@ def query_of(url: str) -> dict[str, str]:
 
 async def start_login(client: Client) -> str:
     """Begin sign-in and return the ``state`` GitHub would echo back."""
+    return (await authorize_url(client))["state"]
+
+
+async def authorize_url(client: Client) -> dict[str, str]:
+    """Begin sign-in; the query of the GitHub authorize URL it redirects to."""
     response = await client.get("/auth/github/login", follow_redirects=False)
     assert response.status_code in (302, 307), response.text
-    return query_of(response.headers["location"])["state"]
+    return query_of(response.headers["location"])
 
 
 async def sign_in(client: Client, fake_github: FakeGitHub, account: GitHubAccount) -> httpx.Response:
-    """The whole browser round trip; returns the callback response."""
-    state = await start_login(client)
-    code = fake_github.authorize(account)
+    """The whole browser round trip (the code bound to the login's PKCE challenge, as GitHub
+    binds it); returns the callback response."""
+    query = await authorize_url(client)
+    state = query["state"]
+    code = fake_github.authorize(account, code_challenge=query.get("code_challenge"))
     return await client.get(
         "/auth/github/callback", params={"code": code, "state": state}, follow_redirects=False
     )

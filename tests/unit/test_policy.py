@@ -46,6 +46,8 @@ def unreleased_in(actor: Actor, cohort: uuid.UUID) -> bool:
 # Each row: a decision and what each caller (admin, instructor, mentor, learner, outsider) gets.
 # ``True``/``False`` for predicates; ``None`` (allowed), ``NotFound`` or ``PermissionDenied`` for
 # the ``require_*`` functions.
+OTHER_USER = uuid.uuid4()
+
 # fmt: off
 T, F, OK, NF, PD = True, False, None, NotFound, PermissionDenied
 A, B = COHORT_A, COHORT_B
@@ -70,6 +72,8 @@ TABLE: list[Row] = [
     ("require admin",          lambda a: policy.require_admin(a, "do it"),             (OK, PD, PD, PD, PD)),
     ("own account",            lambda a: policy.can_read_account(a, a.user_id),        (T, T, T, T, T)),
     ("another's account",      lambda a: policy.can_read_account(a, uuid.uuid4()),     (T, F, F, F, F)),
+    ("own sign-in",            lambda a: policy.require_manage_sign_in(a, a.user_id),  (OK, OK, OK, OK, OK)),
+    ("another's sign-in",      lambda a: policy.require_manage_sign_in(a, OTHER_USER), (OK, PD, PD, PD, PD)),
     ("unreleased in A (bulk)", lambda a: unreleased_in(a, A),                          (T, T, T, F, F)),
     ("unreleased in B (bulk)", lambda a: unreleased_in(a, B),                          (T, F, F, F, F)),
 ]

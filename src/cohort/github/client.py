@@ -240,6 +240,11 @@ class GitHubClient(GitHubTransport):
         response = await self.request("GET", f"/user/{int(account_id)}", what=f"GitHub account {account_id}")
         return decode(response, Account)
 
+    async def get_user_by_login(self, login: str) -> Account:
+        """The account that holds ``login`` today (its ``id`` is what stays when the login changes)."""
+        response = await self.request("GET", f"/users/{_segment(login)}", what=f"GitHub user {login}")
+        return decode(response, Account)
+
     async def list_installation_repositories(self) -> list[Repository]:
         """Every repository the current installation token can reach (all pages)."""
         return [

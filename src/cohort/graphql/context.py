@@ -19,7 +19,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
-from uuid import UUID
 
 import msgspec
 import strawberry
@@ -33,6 +32,7 @@ from cohort.domain.service import Service
 from cohort.errors import InvalidRequest, NotAuthenticated
 from cohort.security.actor import Actor
 from cohort.security.authentication import actor_for_user
+from cohort.security.session import SessionCredential
 
 if TYPE_CHECKING:
     from cohort.graphql.loaders import Loaders
@@ -52,8 +52,8 @@ class Context(BaseContext, kw_only=True):
     settings: Settings | None = None
     """The app's settings (what mutations reaching GitHub need)."""
     request_id: str | None = None
-    session_user: UUID | None = None
-    """The user id of the session cookie sent with a WebSocket handshake."""
+    session_user: SessionCredential | None = None
+    """The credential of the session cookie sent with a WebSocket handshake."""
     connection_params: dict[str, object] | None = None
     """The ``connection_init`` payload of a WebSocket (may carry ``Authorization``)."""
     lock: asyncio.Lock = msgspec.field(default_factory=asyncio.Lock)

@@ -35,7 +35,12 @@ from cohort.config import Settings
 from cohort.errors import NotAuthenticated
 from cohort.graphql.context import Context
 from cohort.security.actor import Actor
-from cohort.security.authentication import authenticate, load_actor, provide_optional_actor, session_user_id
+from cohort.security.authentication import (
+    authenticate,
+    load_actor,
+    provide_optional_actor,
+    session_credential,
+)
 
 PATH = "/graphql"
 JSON = "application/json"
@@ -92,7 +97,7 @@ def graphql_controller(
             session_maker=sessions,
             channels=channels,
             settings=settings,
-            session_user=session_user_id(socket),
+            session_user=session_credential(socket),
         )
 
     base = make_graphql_controller(

@@ -39,6 +39,9 @@ class Actor:
     program_ids: frozenset[UUID] = frozenset()
     profile: Profile | None = field(default=None, compare=False, repr=False)
     """Set when the actor was read for a request; ``None`` for the system actor and in tests."""
+    via_token: bool = False
+    """Authenticated by an API token (rather than a browser session): some acts, such as creating
+    another token, need the session, so a leaked token cannot mint successors that outlive it."""
 
     def role_in(self, cohort_id: UUID) -> Role | None:
         return self.roles.get(cohort_id)

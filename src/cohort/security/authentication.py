@@ -23,16 +23,17 @@ from cohort.domain.identity.services import LAST_USED_RESOLUTION, TOKEN_PREFIX, 
 from cohort.domain.roles import Role
 from cohort.errors import NotAuthenticated
 from cohort.security.actor import Actor, Profile
+from cohort.security.session import SESSION_USER_KEY, SessionCredential, session_credential
 
-SESSION_USER_KEY = "uid"
+__all__ = ["SESSION_USER_KEY", "SessionCredential", "authenticate", "resolve_actor", "session_credential"]
 TOKENS = cast("Table", ApiToken.__table__)
 SIGN_IN = "sign in with GitHub or send 'Authorization: Bearer <token>'"
 BAD_TOKEN = "the API token is invalid, expired or revoked"  # noqa: S105
 
 _CALLER = """
 SELECT u.id, u.github_id, u.login, u.name, u.email, u.avatar_url, u.time_zone, u.is_admin, u.created_at,
-       {token_columns}, coalesce(r.cohort_ids, '{{}}') AS cohort_ids, coalesce(r.roles, '{{}}') AS roles,
-       coalesce(r.program_ids, '{{}}') AS program_ids
+       u.session_epoch, {token_columns}, coalesce(r.cohort_ids, '{{}}') AS cohort_ids,
+       coalesce(r.roles, '{{}}') AS roles, coalesce(r.program_ids, '{{}}') AS program_ids
 FROM {source}
 LEFT JOIN LATERAL (
     SELECT array_agg(m.cohort_id) AS cohort_ids, array_agg(m.role) AS roles,
@@ -63,7 +64,7 @@ async def _caller_row(db_session: AsyncSession, sql: str, *values: Any) -> Any:
     return (await connection.exec_driver_sql(sql, values)).one_or_none()
 
 
-def _actor_of(row: Row[Any]) -> Actor:
+def _actor_of(row: Row[Any], *, via_token: bool = False) -> Actor:
     roles = {cohort_id: Role(role) for cohort_id, role in zip(row.cohort_ids, row.roles, strict=True)}
     profile = Profile(
         id=row.id,
@@ -83,15 +84,17 @@ def _actor_of(row: Row[Any]) -> Actor:
         roles=roles,
         program_ids=frozenset(row.program_ids),
         profile=profile,
+        via_token=via_token,
     )
 
 
 async def resolve_actor(
-    db_session: AsyncSession, authorization: str | None, session_user: UUID | None
+    db_session: AsyncSession, authorization: str | None, session_user: SessionCredential | None
 ) -> Actor | None:
-    """The caller from an ``Authorization`` value (which wins) or a session cookie's user id, with
-    their roles, in one statement; ``None`` when neither is given. A malformed or unknown token is
-    an error, never anonymous.
+    """The caller from an ``Authorization`` value (which wins) or a session cookie's credential,
+    with their roles, in one statement; ``None`` when neither is given, or when the session was
+    ended (its epoch is no longer the user's). A malformed or unknown token is an error, never
+    anonymous.
 
     Every request reads the token's revocation and expiry and the user's memberships afresh, so a
     revoked token, a removed membership or a changed role takes effect on the next request.
@@ -111,30 +114,22 @@ async def resolve_actor(
             await db_session.execute(
                 update(TOKENS).where(TOKENS.c.id == row.token_id).values(last_used_at=now)
             )
-        return _actor_of(row)
+        return _actor_of(row, via_token=True)
     if session_user is None:
         return None
-    found = await _caller_row(db_session, CALLER_BY_ID, session_user)
-    return None if found is None else _actor_of(found)
-
-
-def session_user_id(connection: ASGIConnection[Any, Any, Any, Any]) -> UUID | None:
-    """The user id the session cookie carries, if any (HTTP requests and WebSocket handshakes)."""
-    raw_id = connection.session.get(SESSION_USER_KEY) if "session" in connection.scope else None
-    if not raw_id:
+    found = await _caller_row(db_session, CALLER_BY_ID, session_user.user_id)
+    if found is None or found.session_epoch != session_user.epoch:
         return None
-    try:
-        return UUID(str(raw_id))
-    except ValueError:
-        return None
+    return _actor_of(found)
 
 
 async def authenticate(
-    db_session: AsyncSession, authorization: str | None, session_user: UUID | None
+    db_session: AsyncSession, authorization: str | None, session_user: SessionCredential | None
 ) -> User | None:
-    """The caller from an ``Authorization`` value (which wins) or a session cookie's user id.
+    """The caller from an ``Authorization`` value (which wins) or a session cookie's credential.
 
-    ``None`` when neither is given; a malformed or unknown token is an error, never anonymous.
+    ``None`` when neither is given, or when the session was ended (its epoch is no longer the
+    user's); a malformed or unknown token is an error, never anonymous.
     """
     if authorization is not None:
         scheme, _, credentials = authorization.partition(" ")
@@ -146,7 +141,8 @@ async def authenticate(
         return user
     if session_user is None:
         return None
-    return await db_session.get(User, session_user)
+    user = await db_session.get(User, session_user.user_id)
+    return user if user is not None and user.session_epoch == session_user.epoch else None
 
 
 async def load_actor(db_session: AsyncSession, user: User) -> Actor:
@@ -172,7 +168,8 @@ async def load_actor(db_session: AsyncSession, user: User) -> Actor:
 
 async def actor_for_user(db_session: AsyncSession, user_id: UUID) -> Actor | None:
     """The current actor for a user id (a long-lived connection re-reads roles this way)."""
-    return await resolve_actor(db_session, None, user_id)
+    found = await _caller_row(db_session, CALLER_BY_ID, user_id)
+    return None if found is None else _actor_of(found)
 
 
 async def provide_optional_actor(
@@ -180,7 +177,7 @@ async def provide_optional_actor(
 ) -> Actor | None:
     """Dependency for transports open to anonymous callers (GraphQL): ``None`` without credentials,
     401 for bad ones."""
-    return await resolve_actor(db_session, request.headers.get("authorization"), session_user_id(request))
+    return await resolve_actor(db_session, request.headers.get("authorization"), session_credential(request))
 
 
 async def provide_actor(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Actor:
@@ -196,7 +193,7 @@ async def actor_for_connection(
 ) -> Actor:
     """The caller of any connection (e.g. an ASGI app mounted behind a guard); 401 if none."""
     actor = await resolve_actor(
-        db_session, connection.headers.get("authorization"), session_user_id(connection)
+        db_session, connection.headers.get("authorization"), session_credential(connection)
     )
     if actor is None:
         raise NotAuthenticated(SIGN_IN)

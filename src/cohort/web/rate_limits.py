@@ -39,7 +39,7 @@ from litestar.types import Receive, Scope, Send
 
 from cohort.config import Settings
 from cohort.queue_connection import QUEUE_DOWN_ERRORS
-from cohort.security.authentication import session_user_id
+from cohort.security.session import session_credential
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 STORE_NAME = "rate_limit"
@@ -55,9 +55,9 @@ def caller_key(request: Request[Any, Any, Any]) -> str:
     authorization = request.headers.get("authorization", "")
     if authorization:
         return "token:" + hashlib.sha256(authorization.encode()).hexdigest()[:32]
-    user_id = session_user_id(request)
-    if user_id is not None:
-        return f"user:{user_id}"
+    credential = session_credential(request)
+    if credential is not None:
+        return f"user:{credential.user_id}"
     return "address:" + get_remote_address(request)
 
 

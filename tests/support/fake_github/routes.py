@@ -102,6 +102,14 @@ def get_user_by_id(data: GitHubData, caller: Caller, request: FakeRequest, accou
     return FakeResponse(200, org_json(org)) if org is not None else not_found()
 
 
+def get_user_by_login(data: GitHubData, caller: Caller, request: FakeRequest, login: str) -> FakeResponse:
+    user = data.user_by_login(login)
+    if user is not None:
+        return FakeResponse(200, user_json(user))
+    org = data.orgs.get(login.lower())
+    return FakeResponse(200, org_json(org)) if org is not None else not_found()
+
+
 # -- repositories and commits ----------------------------------------------------------------------
 
 
@@ -378,6 +386,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("GET", r"/user", get_authenticated_user),
         ("GET", r"/user/emails", get_user_emails),
         ("GET", r"/user/(?P<account_id>\d+)", get_user_by_id),
+        ("GET", r"/users/(?P<login>[^/]+)", get_user_by_login),
         ("GET", REPO, get_repo),
         ("GET", REPO + r"/commits", list_commits),
         ("GET", REPO + r"/commits/(?P<ref>.+)", get_commit),

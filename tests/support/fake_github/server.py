@@ -6,6 +6,8 @@ see a consistent world (and tests can count exactly what reached it).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
 import threading
@@ -14,7 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from tests.support.fake_github.auth import identify
 from tests.support.fake_github.faults import SECONDARY_MESSAGE, Faults, PrimaryLimit, SecondaryLimit
@@ -23,17 +25,30 @@ from tests.support.fake_github.state import GitHubAccount, GitHubData
 from tests.support.fake_github.wire import FakeRequest, FakeResponse
 
 OAUTH_TOKEN_PATH = "/login/oauth/access_token"
+OAUTH_AUTHORIZE_PATH = "/login/oauth/authorize"
+
+
+def s256(verifier: str) -> str:
+    """The PKCE ``S256`` challenge of a verifier (RFC 7636, section 4.2)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
 class FakeGitHub(GitHubData):
-    """Register an account with :meth:`authorize` to get a one-time ``code`` for the OAuth callback;
-    seed repositories, users and installations with the :class:`GitHubData` helpers."""
+    """Register an account with :meth:`authorize` to get a one-time ``code`` for the OAuth callback
+    (or set :attr:`browser_account` and let a real browser visit the authorize page); seed
+    repositories, users and installations with the :class:`GitHubData` helpers.
+
+    Codes minted with a PKCE challenge are exchanged only with the matching ``code_verifier``.
+    """
 
     def __init__(self, client_id: str, client_secret: str) -> None:
         super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
         self.codes: dict[str, GitHubAccount] = {}
+        self.challenges: dict[str, str] = {}  # code -> S256 challenge it was issued for
+        self.browser_account: GitHubAccount | None = None
+        """Who is signed in to GitHub in the browser: the authorize page approves for them."""
         self.tokens: dict[str, GitHubAccount] = {}
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
         self.request_counts: Counter[tuple[str, str]] = Counter()
@@ -55,15 +70,20 @@ class FakeGitHub(GitHubData):
         self._server.shutdown()
         self._server.server_close()
 
-    def authorize(self, account: GitHubAccount) -> str:
-        """What GitHub does when the user clicks "Authorize": mint a code for this account."""
+    def authorize(self, account: GitHubAccount, *, code_challenge: str | None = None) -> str:
+        """What GitHub does when the user clicks "Authorize": mint a code for this account, bound to
+        the authorize URL's PKCE ``code_challenge`` (method S256) when it has one."""
         code = secrets.token_hex(10)
         self.codes[code] = account
+        if code_challenge is not None:
+            self.challenges[code] = code_challenge
         return code
 
     def reset(self) -> None:
         with self._lock:
             self.codes.clear()
+            self.challenges.clear()
+            self.browser_account = None
             self.tokens.clear()
             self.requests.clear()
             self.request_counts.clear()
@@ -122,6 +142,8 @@ class FakeGitHub(GitHubData):
             scripted = self.faults.scripted_answer(method, path)
             if scripted is not None:
                 return scripted
+            if path == OAUTH_AUTHORIZE_PATH and method == "GET":
+                return self._authorize_page(query)
             if path == OAUTH_TOKEN_PATH:
                 return (
                     self._oauth_token(form)
@@ -141,12 +163,36 @@ class FakeGitHub(GitHubData):
     def _oauth_token(self, form: dict[str, list[str]]) -> FakeResponse:
         if form.get("client_id") != [self.client_id] or form.get("client_secret") != [self.client_secret]:
             return FakeResponse(200, {"error": "incorrect_client_credentials"})
-        account = self.codes.pop((form.get("code") or [""])[0], None)
+        code = (form.get("code") or [""])[0]
+        account = self.codes.pop(code, None)
+        challenge = self.challenges.pop(code, None)
         if account is None:
             return FakeResponse(200, {"error": "bad_verification_code"})
+        if challenge is not None and s256((form.get("code_verifier") or [""])[0]) != challenge:
+            return FakeResponse(
+                200,
+                {
+                    "error": "bad_verification_code",
+                    "error_description": "The code_verifier does not match the code_challenge.",
+                },
+            )
         token = "gho_" + secrets.token_hex(16)
         self.tokens[token] = account
         return FakeResponse(200, {"access_token": token, "token_type": "bearer", "scope": "read:user"})
+
+    def _authorize_page(self, query: dict[str, list[str]]) -> FakeResponse:
+        """The user approves at once (as a returning user does): back to ``redirect_uri`` with a code."""
+        args = {key: values[0] for key, values in query.items()}
+        if args.get("client_id") != self.client_id or "redirect_uri" not in args:
+            return FakeResponse(404, {"message": "Not Found"})
+        if self.browser_account is None:
+            return FakeResponse(401, {"message": "nobody is signed in to the fake GitHub"})
+        challenge = args.get("code_challenge")
+        if challenge is not None and args.get("code_challenge_method") != "S256":
+            return FakeResponse(400, {"message": "code_challenge_method must be S256"})
+        code = self.authorize(self.browser_account, code_challenge=challenge)
+        back = urlencode({"code": code, "state": args.get("state", "")})
+        return FakeResponse(302, None, {"Location": f"{args['redirect_uri']}?{back}"})
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

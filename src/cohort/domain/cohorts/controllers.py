@@ -10,12 +10,14 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from cohort.config import Settings
 from cohort.domain.cohorts.models import CohortStatus
 from cohort.domain.cohorts.schemas import (
     CohortCreate,
     CohortRead,
     CohortUpdate,
     MembershipCreate,
+    MembershipCreated,
     MembershipRead,
     MembershipUpdate,
     ProgramCreate,
@@ -23,13 +25,18 @@ from cohort.domain.cohorts.schemas import (
     ProgramUpdate,
 )
 from cohort.domain.cohorts.services import CohortService, MembershipService, ProgramService
+from cohort.domain.identity.directory import GitHubDirectory, GitHubUsers
 from cohort.domain.listing import ListParams
 from cohort.domain.roles import Role
 from cohort.security.actor import Actor
 from cohort.web.caching import ETAG_OPT
 from cohort.web.convert import to_schema
-from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS, documented_errors
 from cohort.web.listing import Search, page_of, sorted_by
+
+
+def provide_github_users(settings: NamedDependency[Settings]) -> GitHubDirectory:
+    return GitHubUsers(settings)
 
 
 class ProgramController(Controller):
@@ -190,16 +197,30 @@ class MembershipController(Controller):
             MembershipRead, await membership_service.list_for(actor, cohort_id, listing, role=role)
         )
 
-    @post("/cohorts/{cohort_id:uuid}/memberships", summary="Add someone to a cohort", responses=WRITE_ERRORS)
+    @post(
+        "/cohorts/{cohort_id:uuid}/memberships",
+        summary="Add someone to a cohort",
+        description="By `user_id`, or by GitHub `login`: the login is looked up on GitHub and the "
+        "membership bound to that GitHub user's id; until they sign in it is pending, and only a "
+        "sign-in with that id claims it. A login GitHub does not know is a 422, as is one more "
+        "pending member than MAX_PENDING_INVITATIONS_PER_COHORT. The answer is the membership only; "
+        "the members list shows who it is.",
+        responses={**WRITE_ERRORS, **documented_errors(502, 503)},
+        dependencies={"github_users": Provide(provide_github_users, sync_to_thread=False)},
+    )
     async def create_membership(
         self,
         actor: NamedDependency[Actor],
         membership_service: NamedDependency[MembershipService],
         cohort_id: FromPath[UUID],
         data: JSONBody[MembershipCreate],
-    ) -> MembershipRead:
-        membership = await membership_service.create_for(actor, cohort_id, data)
-        return to_schema(MembershipRead, membership)
+        github_users: NamedDependency[GitHubDirectory],
+        settings: NamedDependency[Settings],
+    ) -> MembershipCreated:
+        membership = await membership_service.create_for(
+            actor, cohort_id, data, github_users, max_pending=settings.max_pending_invitations_per_cohort
+        )
+        return to_schema(MembershipCreated, membership)
 
     @get("/memberships/{membership_id:uuid}", summary="Get a membership", responses=READ_ERRORS)
     async def get_membership(

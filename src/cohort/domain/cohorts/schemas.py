@@ -92,6 +92,17 @@ class MembershipRead(msgspec.Struct):
     created_at: datetime
 
 
+class MembershipCreated(msgspec.Struct):
+    """What adding someone answers: the membership only. Who the person is (their profile, whether
+    they have signed in yet) is for the members list, not for probing logins one POST at a time."""
+
+    id: UUID
+    cohort_id: UUID
+    user_id: UUID
+    role: Role
+    created_at: datetime
+
+
 class MembershipCreate(msgspec.Struct, forbid_unknown_fields=True):
     """Add a person by user id or by GitHub login (exactly one of the two).
 

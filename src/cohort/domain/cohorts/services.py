@@ -9,7 +9,7 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement, Uuid, any_, bindparam, exists, or_, select, update
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -24,6 +24,7 @@ from cohort.domain.cohorts.schemas import (
     ProgramUpdate,
 )
 from cohort.domain.common import apply_changes, ensure_time_zone, escape_like
+from cohort.domain.identity.directory import GitHubDirectory, resolve_login
 from cohort.domain.identity.models import User
 from cohort.domain.identity.services import UserService
 from cohort.domain.listing import ListParams, Page, list_page, list_pages, list_rows
@@ -40,6 +41,10 @@ def _ensure_dates(starts_on: date, ends_on: date) -> None:
             "a cohort cannot end before it starts",
             extra=[{"key": "ends_on", "message": "must be on or after starts_on"}],
         )
+
+
+DEFAULT_MAX_PENDING = 200
+"""Pending members a cohort may hold (``MAX_PENDING_INVITATIONS_PER_COHORT``)."""
 
 
 class ProgramService(Service[Program]):
@@ -331,12 +336,28 @@ class MembershipService(Service[Membership]):
         policy.require_read_cohort(actor, membership.cohort_id, "membership")
         return membership
 
-    async def create_for(self, actor: Actor, cohort_id: UUID, data: MembershipCreate) -> Membership:
+    async def create_for(
+        self,
+        actor: Actor,
+        cohort_id: UUID,
+        data: MembershipCreate,
+        github: GitHubDirectory,
+        *,
+        max_pending: int = DEFAULT_MAX_PENDING,
+    ) -> Membership:
+        """Add someone by user id, or by GitHub login (an invitation bound to that login's GitHub id,
+        looked up through ``github``, if they have not signed in yet). A cohort holds at most
+        ``max_pending`` such pending members, so invitations cannot pile up without end."""
         await self.sibling(CohortService).require_visible(actor, cohort_id)
         policy.require_manage_cohort(actor, cohort_id, "membership")
-        user = await self._resolve_user(data)
+        user = await self._resolve_user(data, github)
         if await self.exists(Membership.cohort_id == cohort_id, Membership.user_id == user.id):
             raise Conflict(f"{user.login} is already a member of this cohort")
+        if user.pending and await self._pending_members(cohort_id) >= max_pending:
+            raise RuleViolation(
+                f"this cohort already has {max_pending} members who have not signed in yet",
+                extra=[{"key": "login", "message": "too many pending invitations in this cohort"}],
+            )
         membership = await self.create(Membership(cohort_id=cohort_id, user_id=user.id, role=data.role))
         membership.user = user
         return membership
@@ -349,9 +370,14 @@ class MembershipService(Service[Membership]):
         return membership
 
     async def delete_for(self, actor: Actor, membership_id: UUID) -> None:
+        """Remove a membership; a pending invitation left with no cohort at all goes with it."""
         membership = await self.get_for(actor, membership_id)
         policy.require_manage_cohort(actor, membership.cohort_id, "membership")
+        user = membership.user
         await self.delete(membership.id)
+        if user.pending and not await self.exists(Membership.user_id == user.id):
+            await self.session.delete(user)
+            await self.session.flush()
 
     async def recipients(
         self,
@@ -409,15 +435,24 @@ class MembershipService(Service[Membership]):
             .values(user_id=to_user_id)
         )
 
-    async def _resolve_user(self, data: MembershipCreate) -> User:
-        """By id (must exist) or by GitHub login (invited as a pending user if unknown)."""
+    async def _pending_members(self, cohort_id: UUID) -> int:
+        statement = (
+            select(func.count())
+            .select_from(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.cohort_id == cohort_id, User.github_id.is_(None))
+        )
+        return int(await self.session.scalar(statement) or 0)
+
+    async def _resolve_user(self, data: MembershipCreate, github: GitHubDirectory) -> User:
+        """By id (must exist) or by GitHub login (bound to its GitHub id; pending if not signed in)."""
         if (data.user_id is None) == (data.login is None):
             raise RuleViolation(
                 "give exactly one of user_id or login",
                 extra=[{"key": "user_id", "message": "exactly one of user_id, login is required"}],
             )
         if data.login is not None:
-            return await self.sibling(UserService).get_or_invite(data.login)
+            return await self.sibling(UserService).invite(await resolve_login(github, data.login))
         user: User | None = await self.session.get(User, data.user_id)
         if user is None:
             raise RuleViolation("user does not exist", extra=[{"key": "user_id", "message": "unknown user"}])

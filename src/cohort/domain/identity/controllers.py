@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import msgspec
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,6 +64,33 @@ class MeController(Controller):
     ) -> MeRead:
         return _me(await user_service.update_profile(actor, data), actor)
 
+    @delete(
+        "/sessions",
+        summary="End all my browser sessions",
+        description="Every session cookie of this account stops counting, this browser's included.",
+        status_code=204,
+        responses=documented_errors(401),
+    )
+    async def end_my_sessions(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        user_service: NamedDependency[UserService],
+    ) -> None:
+        await user_service.end_sessions_for(actor, actor.user_id)
+        request.clear_session()
+
+    @delete(
+        "/tokens",
+        summary="Revoke all my API tokens",
+        status_code=204,
+        responses=documented_errors(401),
+    )
+    async def revoke_my_tokens(
+        self, actor: NamedDependency[Actor], token_service: NamedDependency[ApiTokenService]
+    ) -> None:
+        await token_service.revoke_all_for(actor, actor.user_id)
+
     @get("/tokens", summary="List my API tokens", responses=documented_errors(401))
     async def list_tokens(
         self, actor: NamedDependency[Actor], token_service: NamedDependency[ApiTokenService]
@@ -72,8 +100,10 @@ class MeController(Controller):
     @post(
         "/tokens",
         summary="Create an API token (the secret is shown once)",
-        description="At most `API_TOKENS_PER_USER` (default 50) live tokens per person; past that, 422.",
-        responses=documented_errors(401, 422),
+        description="Only from a signed-in browser session (a request authenticated with a token is "
+        "refused with 403), expiring within API_TOKEN_MAX_DAYS; at most API_TOKENS_PER_USER (default 50) "
+        "live tokens per person, past that 422.",
+        responses=documented_errors(401, 403, 422),
     )
     async def create_token(
         self,
@@ -83,7 +113,11 @@ class MeController(Controller):
         data: JSONBody[ApiTokenCreate],
     ) -> ApiTokenCreated:
         token, raw = await token_service.issue(
-            actor, data.name, data.expires_in_days, max_live=settings.api_tokens_per_user
+            actor,
+            data.name,
+            data.expires_in_days,
+            max_days=settings.api_token_max_days,
+            max_live=settings.api_tokens_per_user,
         )
         return msgspec.structs.replace(to_schema(ApiTokenCreated, token), token=raw)
 
@@ -107,7 +141,7 @@ class UserController(Controller):
 
     path = "/api/v1/users"
     tags = ["users"]
-    dependencies = {"user_service": user_service}
+    dependencies = {"user_service": user_service, "token_service": token_service}
 
     @get(
         "/",
@@ -140,3 +174,31 @@ class UserController(Controller):
     ) -> UserRead:
         user = await user_service.set_admin(actor, user_id, is_admin=data.is_admin)
         return to_schema(UserRead, user)
+
+    @delete(
+        "/{user_id:uuid}/sessions",
+        summary="End all browser sessions of a user (yourself, or anyone for admins)",
+        status_code=204,
+        responses=documented_errors(401, 403, 404),
+    )
+    async def end_sessions(
+        self,
+        actor: NamedDependency[Actor],
+        user_service: NamedDependency[UserService],
+        user_id: FromPath[UUID],
+    ) -> None:
+        await user_service.end_sessions_for(actor, user_id)
+
+    @delete(
+        "/{user_id:uuid}/tokens",
+        summary="Revoke all API tokens of a user (yourself, or anyone for admins)",
+        status_code=204,
+        responses=documented_errors(401, 403, 404),
+    )
+    async def revoke_tokens(
+        self,
+        actor: NamedDependency[Actor],
+        token_service: NamedDependency[ApiTokenService],
+        user_id: FromPath[UUID],
+    ) -> None:
+        await token_service.revoke_all_for(actor, user_id)

@@ -51,18 +51,25 @@ class GitHubOAuth:
             scope=self._settings.github_scope,
             redirect_uri=self._settings.github_callback_url,
             token_endpoint_auth_method="client_secret_post",  # noqa: S106
+            code_challenge_method="S256",
             timeout=self._timeout,
         )
 
-    def authorization_url(self, state: str) -> str:
-        url, _ = self._client().create_authorization_url(self.authorize_endpoint, state=state)
+    def authorization_url(self, state: str, code_verifier: str) -> str:
+        """The authorize URL, carrying the PKCE challenge of ``code_verifier`` (S256): a code
+        intercepted on its way back is useless without the verifier, which never leaves the server
+        and the browser session that started sign-in."""
+        url, _ = self._client().create_authorization_url(
+            self.authorize_endpoint, state=state, code_verifier=code_verifier
+        )
         return str(url)
 
-    async def fetch_profile(self, code: str) -> GitHubProfile:
-        """Exchange the code for a token, then read ``/user`` (and ``/user/emails`` if needed)."""
+    async def fetch_profile(self, code: str, code_verifier: str) -> GitHubProfile:
+        """Exchange the code (with its PKCE verifier) for a token, then read ``/user`` (and
+        ``/user/emails`` if needed)."""
         try:
             async with self._client() as client:
-                await client.fetch_token(self.token_endpoint, code=code)
+                await client.fetch_token(self.token_endpoint, code=code, code_verifier=code_verifier)
                 profile = msgspec.convert(await self._get_json(client, "/user"), GitHubProfile)
                 if not profile.email:
                     profile.email = _primary_email(await self._get_json(client, "/user/emails"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cohort.db import Base
@@ -15,7 +15,9 @@ class User(Base):
     """A person known through GitHub; ``is_admin`` grants global staff rights.
 
     A user added to a cohort by GitHub login before ever signing in is *pending*: ``github_id`` is
-    empty until their first sign-in with that login claims the record.
+    empty, and ``invited_github_id`` holds the id GitHub gave for that login when they were
+    invited; only a sign-in with that id claims the record (never the login, which can change
+    hands).
     """
 
     __tablename__ = "users"
@@ -27,6 +29,7 @@ class User(Base):
     )
 
     github_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    invited_github_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
     login: Mapped[str] = mapped_column(String(100), unique=True, index=True)
     name: Mapped[str | None] = mapped_column(String(255), default=None)
     email: Mapped[str | None] = mapped_column(String(320), default=None)
@@ -34,6 +37,8 @@ class User(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Session cookies carry the epoch they were issued under; raising it ends every one of them."""
 
     @property
     def pending(self) -> bool:

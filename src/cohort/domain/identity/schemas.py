@@ -60,7 +60,18 @@ class AdminUserUpdate(msgspec.Struct, forbid_unknown_fields=True):
 class ApiTokenCreate(Trimmed, forbid_unknown_fields=True):
     trimmed = ("name",)
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NOT_BLANK)]
-    expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=366)] | None = 90
+    expires_in_days: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=1,
+                le=3660,
+                description="Days until the token expires: at most API_TOKEN_MAX_DAYS (366 unless "
+                "configured otherwise); null (never) only where that setting is 0.",
+            ),
+        ]
+        | None
+    ) = 90
 
 
 class ApiTokenRead(msgspec.Struct):

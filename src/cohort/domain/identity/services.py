@@ -10,15 +10,16 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from cohort.domain.common import ensure_time_zone, utcnow
+from cohort.domain.identity.directory import GitHubIdentity
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.identity.schemas import GitHubProfile, ProfileUpdate
 from cohort.domain.listing import ListParams, Page, list_page
 from cohort.domain.service import Service
-from cohort.errors import Conflict, NotFound, RuleViolation
+from cohort.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
 
@@ -26,6 +27,7 @@ TOKEN_PREFIX = "coh_"  # noqa: S105
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 DEFAULT_LIVE_TOKENS_PER_USER = 50
 """How many unrevoked, unexpired API tokens one person may hold (``API_TOKENS_PER_USER``)."""
+DEFAULT_TOKEN_MAX_DAYS = 366
 
 
 def hash_token(raw: str) -> str:
@@ -36,7 +38,7 @@ def hash_token(raw: str) -> str:
 @dataclass(frozen=True, slots=True)
 class GitHubMatch:
     """Who a GitHub sign-in refers to: the account already linked to that GitHub id (if any) and a
-    pending invite made for that login (if any). Both may be set: then the invite is merged."""
+    pending invitation bound to that id (if any). Both may be set: then the invite is merged."""
 
     user: User | None
     invite: User | None
@@ -49,21 +51,43 @@ class UserService(Service[User]):
     repository_type = Repository
 
     async def match_github(self, profile: GitHubProfile) -> GitHubMatch:
-        """Find the account for this GitHub identity and any invite waiting under its login.
+        """Find the account for this GitHub identity and any invitation bound to its id.
 
-        Logins are GitHub's to reassign: when another *signed-in* account still holds this login
-        (its owner renamed on GitHub and someone took the old name), that account's login is freed
-        with a ``~<github id>`` suffix; its owner's next sign-in corrects it.
+        Invitations are matched by GitHub id only, never by login: logins are GitHub's to
+        reassign. Any other record still holding this login (an account whose owner renamed on
+        GitHub, or an invitation for whoever held the login before) has it freed with a ``~``
+        suffix; an account's next sign-in corrects it.
         """
         user = await self.get_one_or_none(User.github_id == profile.id)
-        holder = await self.find_by_login(profile.login)
-        if holder is None or holder is user:
-            return GitHubMatch(user=user, invite=None)
-        if holder.pending:
-            return GitHubMatch(user=user, invite=holder)
-        holder.login = f"{holder.login}~{holder.github_id}"
+        invite = await self.get_one_or_none(User.invited_github_id == profile.id, User.github_id.is_(None))
+        await self._free_login(profile.login, keep=(user, invite))
+        return GitHubMatch(user=user, invite=invite)
+
+    async def invite(self, identity: GitHubIdentity) -> User:
+        """The account of this GitHub user, else the pending invitation bound to its id (made now if
+        there is none yet; renamed to the current login if the user renamed since)."""
+        user = await self.get_one_or_none(User.github_id == identity.id)
+        if user is not None:
+            return user
+        invite = await self.get_one_or_none(User.invited_github_id == identity.id)
+        if invite is None:
+            await self._free_login(identity.login, keep=())
+            invite = User(login=identity.login, invited_github_id=identity.id)
+            self.session.add(invite)
+        elif invite.login != identity.login:
+            await self._free_login(identity.login, keep=(invite,))
+            invite.login = identity.login
         await self.session.flush()
-        return GitHubMatch(user=user, invite=None)
+        return invite
+
+    async def _free_login(self, login: str, keep: tuple[User | None, ...]) -> None:
+        """Rename whoever else holds ``login`` (see :meth:`match_github`)."""
+        holder = await self.find_by_login(login)
+        if holder is None or any(holder is kept for kept in keep):
+            return
+        owner = holder.github_id if holder.github_id is not None else holder.invited_github_id
+        holder.login = f"{holder.login}~{owner if owner is not None else holder.id.hex[:8]}"
+        await self.session.flush()
 
     async def discard_invite(self, invite: User) -> None:
         """Delete a pending invite whose memberships have been moved to a real account."""
@@ -76,6 +100,7 @@ class UserService(Service[User]):
             user = User(github_id=profile.id, login=profile.login)
             self.session.add(user)
         user.github_id = profile.id
+        user.invited_github_id = None
         user.login = profile.login
         user.name = profile.name or user.name
         user.email = profile.email or user.email
@@ -87,15 +112,6 @@ class UserService(Service[User]):
     async def find_by_login(self, login: str) -> User | None:
         """GitHub logins are case-insensitive."""
         return await self.get_one_or_none(func.lower(User.login) == login.lower())
-
-    async def get_or_invite(self, login: str) -> User:
-        """The user with this GitHub login, or a new pending one that their first sign-in will claim."""
-        user = await self.find_by_login(login)
-        if user is None:
-            user = User(login=login)
-            self.session.add(user)
-            await self.session.flush()
-        return user
 
     async def list_for(self, actor: Actor, params: ListParams, *, search: str | None = None) -> Page[User]:
         policy.require_admin(actor, "list users")
@@ -135,6 +151,26 @@ class UserService(Service[User]):
                 extra=[{"key": "is_admin", "message": "at least one admin must remain"}],
             )
 
+    async def end_sessions_for(self, actor: Actor, user_id: UUID) -> User:
+        """End every browser session of ``user_id`` (yours, or anyone's for admins): their cookies
+        carry the old session epoch and stop counting at once."""
+        policy.require_manage_sign_in(actor, user_id)
+        user = await self.get_one_or_none(User.id == user_id)
+        if user is None:
+            raise NotFound("user not found")
+        return await self._end_sessions(user)
+
+    async def sign_out(self, user_id: UUID, epoch: int) -> None:
+        """Sign-out from a browser: end the user's sessions if this one (of ``epoch``) still counts."""
+        user = await self.get_one_or_none(User.id == user_id)
+        if user is not None and user.session_epoch == epoch:
+            await self._end_sessions(user)
+
+    async def _end_sessions(self, user: User) -> User:
+        user.session_epoch += 1
+        await self.session.flush()
+        return user
+
     async def get_me(self, actor: Actor) -> User:
         return await self.get(actor.user_id)
 
@@ -164,14 +200,26 @@ class ApiTokenService(Service[ApiToken]):
         name: str,
         expires_in_days: int | None,
         *,
+        max_days: int = DEFAULT_TOKEN_MAX_DAYS,
         max_live: int = DEFAULT_LIVE_TOKENS_PER_USER,
     ) -> tuple[ApiToken, str]:
         """Create a token for the actor and return it with its secret, which is never stored.
 
-        Nobody needs more than ``max_live`` live tokens; a script minting one per run would otherwise
-        pile up credentials that never get revoked. The owner's row is locked while counting, so
-        concurrent requests cannot overshoot the cap.
+        Only from a browser session (a token cannot mint tokens that would outlive its own
+        revocation), and for at most ``max_days`` (``API_TOKEN_MAX_DAYS``; 0: no limit). Nobody needs
+        more than ``max_live`` live tokens; a script minting one per run would otherwise pile up
+        credentials that never get revoked. The owner's row is locked while counting, so concurrent
+        requests cannot overshoot the cap.
         """
+        if actor.via_token:
+            raise PermissionDenied(
+                "API tokens are created from a signed-in browser session, not with another API token"
+            )
+        if max_days > 0 and (expires_in_days is None or expires_in_days > max_days):
+            raise RuleViolation(
+                f"API tokens must expire within {max_days} days",
+                extra=[{"key": "expires_in_days", "message": f"at most {max_days} days"}],
+            )
         await self.session.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
         live = await self.count(ApiToken.user_id == actor.user_id, *_live(utcnow()))
         if live >= max_live:
@@ -212,6 +260,18 @@ class ApiTokenService(Service[ApiToken]):
             token.revoked_at = utcnow()
             await self.session.flush()
         return token
+
+    async def revoke_all_for(self, actor: Actor, user_id: UUID) -> int:
+        """Revoke every live token of ``user_id`` (yours, or anyone's for admins); how many were."""
+        policy.require_manage_sign_in(actor, user_id)
+        if actor.user_id != user_id and await self.session.get(User, user_id) is None:
+            raise NotFound("user not found")
+        result = await self.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def authenticate(self, raw: str) -> User | None:
         """The owner of a live (unrevoked, unexpired) token, or ``None``."""

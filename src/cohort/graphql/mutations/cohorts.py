@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from cohort.config import Settings
 from cohort.domain.cohorts.models import CohortStatus
 from cohort.domain.cohorts.schemas import (
     CohortCreate,
@@ -18,10 +19,11 @@ from cohort.domain.cohorts.schemas import (
     ProgramUpdate,
 )
 from cohort.domain.cohorts.services import CohortService, MembershipService, ProgramService
+from cohort.domain.identity.directory import GitHubUsers
 from cohort.domain.roles import Role
 from cohort.graphql.context import Info
-from cohort.graphql.errors import MutationError
-from cohort.graphql.mutations.common import DeletedPayload, mutate, struct_of
+from cohort.graphql.errors import MutationError, UnavailableError
+from cohort.graphql.mutations.common import DeletedPayload, mutate, mutate_reaching_github, struct_of
 from cohort.graphql.nodes import uuid_of
 from cohort.graphql.types.cohorts import Cohort, Membership, Program
 from cohort.graphql.types.identity import User
@@ -101,7 +103,9 @@ DeleteProgramResult = Annotated[DeletedPayload | MutationError, strawberry.union
 CreateCohortResult = Annotated[CohortPayload | MutationError, strawberry.union("CreateCohortResult")]
 UpdateCohortResult = Annotated[CohortPayload | MutationError, strawberry.union("UpdateCohortResult")]
 DeleteCohortResult = Annotated[DeletedPayload | MutationError, strawberry.union("DeleteCohortResult")]
-AddMemberResult = Annotated[MembershipPayload | MutationError, strawberry.union("AddMemberResult")]
+AddMemberResult = Annotated[
+    MembershipPayload | MutationError | UnavailableError, strawberry.union("AddMemberResult")
+]
 ChangeMemberRoleResult = Annotated[
     MembershipPayload | MutationError, strawberry.union("ChangeMemberRoleResult")
 ]
@@ -178,17 +182,28 @@ class CohortMutations:
             argument=None,
         )
 
-    @strawberry.mutation(description="Add someone to a cohort (its instructors).")
+    @strawberry.mutation(
+        description="Add someone to a cohort (its instructors), by user id or GitHub login. A login is "
+        "looked up on GitHub and the membership bound to that user's id (pending until they sign in); "
+        "a login GitHub does not know is a RuleViolationError on `login`, GitHub being down an "
+        "UnavailableError."
+    )
     async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberResult:
         def membership() -> MembershipCreate:
             user = None if input.user_id is None else uuid_of(input.user_id, User, "user_id")
             return struct_of(MembershipCreate, input, exclude={"cohort_id", "user_id"}, user_id=user)
 
-        return await mutate(
+        settings = info.context.settings or Settings()
+
+        return await mutate_reaching_github(
             info,
             MembershipService,
             lambda memberships, actor: memberships.create_for(
-                actor, uuid_of(input.cohort_id, Cohort, "cohort_id"), membership()
+                actor,
+                uuid_of(input.cohort_id, Cohort, "cohort_id"),
+                membership(),
+                GitHubUsers(settings),
+                max_pending=settings.max_pending_invitations_per_cohort,
             ),
             lambda row: MembershipPayload(membership=Membership.from_row(row)),
         )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
+from cohort.config import Settings
 from cohort.domain.identity import models
 from cohort.domain.identity.schemas import ApiTokenCreate, ProfileUpdate
-from cohort.domain.identity.services import DEFAULT_LIVE_TOKENS_PER_USER, ApiTokenService, UserService
+from cohort.domain.identity.services import ApiTokenService, UserService
 from cohort.graphql.context import Info
 from cohort.graphql.errors import MutationError
 from cohort.graphql.mutations.common import mutate, struct_of
@@ -29,7 +31,9 @@ class UpdateProfileInput:
 class CreateApiTokenInput:
     name: str
     expires_in_days: int | None = strawberry.field(
-        default=strawberry.UNSET, description="1 to 366 days; null never expires; default 90."
+        default=strawberry.UNSET,
+        description="Days until it expires, at most API_TOKEN_MAX_DAYS (366 unless configured "
+        "otherwise); null (never) only where that setting is 0; default 90.",
     )
 
 
@@ -60,12 +64,25 @@ class UserPayload:
     user: User
 
 
+@strawberry.type
+class RevokedApiTokensPayload:
+    revoked_count: int = strawberry.field(description="How many live tokens were revoked.")
+
+
 UpdateProfileResult = Annotated[ViewerPayload | MutationError, strawberry.union("UpdateProfileResult")]
 CreateApiTokenResult = Annotated[
     ApiTokenCreatedPayload | MutationError, strawberry.union("CreateApiTokenResult")
 ]
 RevokeApiTokenResult = Annotated[ApiTokenPayload | MutationError, strawberry.union("RevokeApiTokenResult")]
 SetUserAdminResult = Annotated[UserPayload | MutationError, strawberry.union("SetUserAdminResult")]
+EndAllSessionsResult = Annotated[UserPayload | MutationError, strawberry.union("EndAllSessionsResult")]
+RevokeAllApiTokensResult = Annotated[
+    RevokedApiTokensPayload | MutationError, strawberry.union("RevokeAllApiTokensResult")
+]
+
+
+def _user_or_self(user_id: relay.GlobalID | None, actor: Actor) -> UUID:
+    return actor.user_id if user_id is None else uuid_of(user_id, User, "user_id")
 
 
 def _created(issued: tuple[models.ApiToken, str]) -> ApiTokenCreatedPayload:
@@ -84,13 +101,21 @@ class IdentityMutations:
             lambda row: ViewerPayload(me=Viewer.from_row(row)),
         )
 
-    @strawberry.mutation(description="Create a personal API token; its secret is in the answer, once.")
+    @strawberry.mutation(
+        description="Create a personal API token from a signed-in browser session (not with a token); "
+        "its secret is in the answer, once."
+    )
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
         async def issue(tokens: ApiTokenService, actor: Actor) -> tuple[models.ApiToken, str]:
             data = struct_of(ApiTokenCreate, input)
-            settings = info.context.settings
-            cap = settings.api_tokens_per_user if settings else DEFAULT_LIVE_TOKENS_PER_USER
-            return await tokens.issue(actor, data.name, data.expires_in_days, max_live=cap)
+            settings = info.context.settings or Settings()
+            return await tokens.issue(
+                actor,
+                data.name,
+                data.expires_in_days,
+                max_days=settings.api_token_max_days,
+                max_live=settings.api_tokens_per_user,
+            )
 
         return await mutate(info, ApiTokenService, issue, _created)
 
@@ -101,6 +126,34 @@ class IdentityMutations:
             ApiTokenService,
             lambda tokens, actor: tokens.revoke(actor, uuid_of(id, ApiToken, "id")),
             lambda row: ApiTokenPayload(api_token=ApiToken.from_row(row)),
+            argument=None,
+        )
+
+    @strawberry.mutation(
+        description="End every browser session of a user: yours (the default), or anyone's for admins."
+    )
+    async def end_all_sessions(
+        self, info: Info, user_id: relay.GlobalID | None = None
+    ) -> EndAllSessionsResult:
+        return await mutate(
+            info,
+            UserService,
+            lambda users, actor: users.end_sessions_for(actor, _user_or_self(user_id, actor)),
+            lambda row: UserPayload(user=User.from_row(row)),
+            argument=None,
+        )
+
+    @strawberry.mutation(
+        description="Revoke every API token of a user: yours (the default), or anyone's for admins."
+    )
+    async def revoke_all_api_tokens(
+        self, info: Info, user_id: relay.GlobalID | None = None
+    ) -> RevokeAllApiTokensResult:
+        return await mutate(
+            info,
+            ApiTokenService,
+            lambda tokens, actor: tokens.revoke_all_for(actor, _user_or_self(user_id, actor)),
+            lambda count: RevokedApiTokensPayload(revoked_count=count),
             argument=None,
         )
 

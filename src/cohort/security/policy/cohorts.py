@@ -101,3 +101,9 @@ def require_read_lesson(actor: Actor, cohort_id: UUID, release_at: datetime, now
 def require_admin(actor: Actor, action: str) -> None:
     if not actor.is_admin:
         raise PermissionDenied(f"only admins may {action}")
+
+
+def require_manage_sign_in(actor: Actor, user_id: UUID) -> None:
+    """Ending sessions and revoking tokens: your own, or anyone's for admins."""
+    if actor.user_id != user_id:
+        require_admin(actor, "end another person's sessions or tokens")

@@ -326,11 +326,11 @@ async def test_use_records_last_used_at(client: Client, db: AsyncSession) -> Non
 
 
 async def test_live_tokens_are_capped_per_user(client: Client, db: AsyncSession) -> None:
-    user, headers = await signed_up(db, "ada")  # holds one live token: the one in ``headers``
+    user, headers = await signed_up(db, "ada")  # a browser session: no live token yet
     now = datetime.now(UTC)
     db.add_all(
         ApiToken(user_id=user.id, name=f"old {i}", token_prefix="coh_x", token_hash=f"h{i}")
-        for i in range(48)
+        for i in range(49)
     )
     # revoked and expired tokens do not count
     db.add(ApiToken(user_id=user.id, name="gone", token_prefix="coh_x", token_hash="r", revoked_at=now))

@@ -55,12 +55,12 @@ async def test_the_tag_changes_with_the_content_and_with_the_viewer(client: Clie
 
 async def test_signed_in_answers_are_private_and_anonymous_ones_are_not(client: Client, world: World) -> None:
     me = await client.get("/api/v1/me", headers=world.headers["learner"])
-    assert me.headers["cache-control"] == "private"
+    assert me.headers["cache-control"] == "private, no-store"
     assert "etag" not in me.headers
     refused = await client.get("/api/v1/users", headers=world.headers["learner"])
-    assert refused.headers["cache-control"] == "private"
+    assert refused.headers["cache-control"] == "private, no-store"
     health = await client.get("/health")
-    assert "cache-control" not in health.headers
+    assert "private" not in health.headers.get("cache-control", "")
 
 
 async def test_errors_carry_no_etag(client: Client, world: World) -> None:

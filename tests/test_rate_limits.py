@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from cohort.app import create_app
 from cohort.config import Settings
 from tests.support.rest import assert_error
+from tests.support.sessions import browser_session
 from tests.support.world import World
 
 Client = AsyncTestClient[Litestar]
@@ -86,7 +87,7 @@ async def test_token_creation_has_its_own_lower_limit(
     two_processes: tuple[Client, Client], world: World
 ) -> None:
     first, second = two_processes
-    learner = world.headers["learner"]
+    learner = browser_session(world.users["learner"])  # tokens are created from a browser session
     assert (await first.post("/api/v1/me/tokens", json={"name": "a"}, headers=learner)).status_code == 201
     assert (await second.post("/api/v1/me/tokens", json={"name": "b"}, headers=learner)).status_code == 201
 

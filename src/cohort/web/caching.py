@@ -1,8 +1,9 @@
-"""HTTP caching: ``Cache-Control: private`` on answers to signed-in callers, and ``ETag`` /
+"""HTTP caching: ``Cache-Control: private, no-store`` on answers to signed-in callers, and ``ETag`` /
 ``If-None-Match`` revalidation on the reads clients poll most (cohorts and lessons).
 
 An answer depends on who asks (a learner sees released lessons only), so nothing a signed-in caller
-receives may sit in a shared cache: those responses are ``private``. Reads marked with
+receives may sit in a shared cache, nor on the caller's disk once they sign out: those responses are
+``private, no-store``. Reads marked with
 :data:`ETAG_OPT` carry an ``ETag`` (a digest of the body, so it changes exactly when what this
 caller sees changes) and ``private, no-cache``; a request whose ``If-None-Match`` names the current
 tag gets ``304 Not Modified`` without a body.
@@ -20,7 +21,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 ETAG_OPT = "etag"
 """Handler ``opt`` key: answer with an ``ETag`` and honour ``If-None-Match``."""
-PRIVATE = "private"
+PRIVATE = "private, no-store"
 REVALIDATE = "private, no-cache"
 _DROPPED_ON_304 = {"content-length", "content-type"}
 

@@ -21,7 +21,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HOST=0.0.0.0 \
     PORT=8000
-RUN groupadd --system cohort && useradd --system --gid cohort --home-dir /app --shell /usr/sbin/nologin cohort
+RUN groupadd --system --gid 10001 cohort \
+ && useradd --system --uid 10001 --gid cohort --home-dir /app --shell /usr/sbin/nologin cohort
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 USER cohort

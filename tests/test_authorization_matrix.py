@@ -15,6 +15,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from tests.api import test_authz_classroom as classroom_matrix
 from tests.api import test_authz_mentoring as mentoring_matrix
 from tests.api import test_authz_notifications as notifications_matrix
 from tests.api import test_authz_projects as projects_matrix
@@ -183,7 +184,13 @@ async def test_authorization_matrix(
     await check_case(client, engine, case, caller, ids, world.headers[caller])
 
 
-ALL_CASES = [*CASES, *projects_matrix.CASES, *notifications_matrix.CASES, *mentoring_matrix.CASES]
+ALL_CASES = [
+    *CASES,
+    *projects_matrix.CASES,
+    *notifications_matrix.CASES,
+    *mentoring_matrix.CASES,
+    *classroom_matrix.CASES,
+]
 """Every matrix module's rows: together they cover the whole API."""
 
 

@@ -68,9 +68,11 @@ async def test_idle_worker_stops_without_using_the_grace_period(settings: Settin
 
 
 def test_every_job_is_registered_under_a_dotted_name_with_a_schedule() -> None:
+    """Jobs run for one object (a project, a delivery) are prompts; a scheduled sweep covers each."""
     from cohort.worker import JOBS, SCHEDULE
 
     names = {job.__qualname__ for job in JOBS}
+    on_demand = {"classroom.provision", "classroom.process_delivery"}
     assert names == {
         "identity.purge_stale_tokens",
         "notifications.track_deadlines",
@@ -78,8 +80,12 @@ def test_every_job_is_registered_under_a_dotted_name_with_a_schedule() -> None:
         "notifications.queue_digests",
         "notifications.queue_mentor_digests",
         "notifications.deliver_outbox",
+        "classroom.provision_open_projects",
+        "classroom.snapshot_deadlines",
+        "classroom.process_deliveries",
+        *on_demand,
     }
-    assert {cron.function.__qualname__ for cron in SCHEDULE} == names
+    assert {cron.function.__qualname__ for cron in SCHEDULE} == names - on_demand
 
 
 async def test_every_enqueued_job_gets_a_timeout_and_retries_with_backoff(settings: Settings) -> None:

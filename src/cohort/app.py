@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.opentelemetry import OpenTelemetryPlugin
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort import __version__
 from cohort.config import Settings, get_settings
 from cohort.db import build_alchemy_config
+from cohort.domain.classroom.controllers import ClassroomController, GitHubWebhookController
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
 from cohort.domain.lessons.controllers import LessonController
@@ -40,6 +47,8 @@ from cohort.events import EventPublisher, redis_backend
 from cohort.graphql.endpoint import graphql_controller
 from cohort.graphql.schema import build_schema
 from cohort.logging import configure_logging
+from cohort.observability.metrics import instrument_pool
+from cohort.observability.tracing import configure_tracing, instrument_engine
 from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig
@@ -48,8 +57,10 @@ from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
+from cohort.web.metrics import SESSION_MAKER_STATE_KEY, MetricsController, prometheus_config
 from cohort.web.middleware import RequestContextMiddleware
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
+from cohort.web.tracing import RequestIdSpanMiddleware, request_tracing_config
 from cohort.web.transactions import RequestSessionConfig, settle_transaction
 
 SUBSCRIBER_BACKLOG = 1_000
@@ -83,13 +94,41 @@ def _openapi_config() -> OpenAPIConfig:
     )
 
 
+@dataclass(slots=True)
+class _Observability:
+    route_handlers: list[Any] = field(default_factory=list)
+    plugins: list[Any] = field(default_factory=list)
+    middleware: list[Any] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def _observability(
+    settings: Settings, database: SQLAlchemyAsyncConfig, sessions: Callable[[], AsyncSession]
+) -> _Observability:
+    """Metrics (``/metrics``, request metrics, pool gauges) and, when enabled, tracing."""
+    wiring = _Observability()
+    instrument_pool(database.get_engine(), "api")
+    if settings.metrics_enabled:
+        wiring.route_handlers.append(MetricsController)
+        wiring.middleware.append(prometheus_config().middleware)
+        wiring.state[SESSION_MAKER_STATE_KEY] = sessions
+    if configure_tracing(settings, "api"):
+        instrument_engine(database.get_engine())
+        wiring.plugins.append(OpenTelemetryPlugin(request_tracing_config()))
+        wiring.middleware.append(RequestIdSpanMiddleware())
+    return wiring
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the ASGI app; tests pass their own settings."""
     settings = settings or get_settings()
     settings.validate()
     configure_logging(settings)
     resolve_dependencies_in_order()
-    database = build_alchemy_config(settings, RequestSessionConfig)
+    # Behind PgBouncer's transaction pooling a statement outside a transaction may be prepared on one
+    # server connection and executed on another, so reads keep their transaction there.
+    session_config = SQLAlchemyAsyncConfig if settings.database_pgbouncer else RequestSessionConfig
+    database = build_alchemy_config(settings, session_config)
     database.before_send_handler = settle_transaction(database)
     database = commit_then_enqueue(database)
     open_queue, close_queue = queue_lifespan(settings)
@@ -102,7 +141,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         subscriber_backlog_strategy="dropleft",
     )
     database.before_send_handler = publish_after_commit(database, EventPublisher(events_backend))
-    graphql = graphql_controller(settings, build_schema(settings), database.create_session_maker(), channels)
+    sessions = database.create_session_maker()
+    graphql = graphql_controller(settings, build_schema(settings), sessions, channels)
+    observability = _observability(settings, database, sessions)
     return Litestar(
         route_handlers=[
             HealthController,
@@ -125,7 +166,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MentorProfileController,
             PairingController,
             MentorshipController,
+            ClassroomController,
+            GitHubWebhookController,
             graphql,
+            *observability.route_handlers,
         ],
         on_startup=[open_queue, build_saq_ui],
         on_shutdown=[close_queue],
@@ -133,8 +177,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "actor": Provide(provide_actor),
         },
-        plugins=[SQLAlchemyPlugin(config=database), channels],
-        middleware=[RequestContextMiddleware(), _session_config(settings).middleware],
+        plugins=[SQLAlchemyPlugin(config=database), channels, *observability.plugins],
+        middleware=[
+            RequestContextMiddleware(),
+            _session_config(settings).middleware,
+            *observability.middleware,
+        ],
+        state=State(observability.state),
         cors_config=CORSConfig(allow_origins=list(settings.cors_allow_origins), allow_credentials=True)
         if settings.cors_allow_origins
         else None,

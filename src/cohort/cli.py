@@ -77,7 +77,10 @@ def api(host: str | None, port: int | None, workers: int, reload: bool) -> None:
     """Serve the HTTP API with uvicorn (graceful shutdown on SIGTERM)."""
     import uvicorn
 
+    from cohort.observability.metrics import prepare_multiprocess_dir
+
     settings = get_settings()
+    prepare_multiprocess_dir(workers)
     uvicorn.run(
         "cohort.asgi:app",
         host=host or settings.host,

@@ -60,6 +60,14 @@ def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(part) for part in raw.split(",") if part.strip())
 
 
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list of strings; an empty value means an empty list."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
 def _env_private_key(default: str) -> str:
     """``GITHUB_APP_PRIVATE_KEY`` (PEM text; ``\\n`` escapes from one-line .env values are unfolded),
     else the contents of the file named by ``GITHUB_APP_PRIVATE_KEY_PATH``."""
@@ -134,6 +142,15 @@ class Settings:
     github_api_token: str = ""
     graphql_ide: bool | None = None  # GraphiQL at /graphql; None: on everywhere but production
     graphql_introspection: bool | None = None  # introspection queries; None: on everywhere but production
+    # Operations: Prometheus metrics, OpenTelemetry tracing, running behind PgBouncer.
+    metrics_enabled: bool = True  # serve /metrics
+    metrics_token: str = ""  # when set, /metrics wants "Authorization: Bearer <token>"
+    metrics_allowed_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")  # without a token: who may scrape
+    worker_metrics_port: int = 0  # the worker serves its own /metrics on this port (0: off)
+    worker_metrics_host: str = "127.0.0.1"
+    tracing_enabled: bool = False  # OpenTelemetry spans, exported over OTLP (configured by OTEL_* variables)
+    database_pgbouncer: bool = False  # transaction pooling: no statement cache, unique statement names
+    database_statement_cache_size: int = 100  # asyncpg's prepared-statement cache per connection (0: off)
 
     @property
     def graphql_ide_enabled(self) -> bool:
@@ -214,6 +231,16 @@ class Settings:
             github_api_token=_env("GITHUB_API_TOKEN", d.github_api_token),
             graphql_ide=_env_switch("GRAPHQL_IDE", d.graphql_ide),
             graphql_introspection=_env_switch("GRAPHQL_INTROSPECTION", d.graphql_introspection),
+            metrics_enabled=_env_bool("METRICS_ENABLED", d.metrics_enabled),
+            metrics_token=_env("METRICS_TOKEN", d.metrics_token),
+            metrics_allowed_networks=_env_list("METRICS_ALLOWED_NETWORKS", d.metrics_allowed_networks),
+            worker_metrics_port=_env_int("WORKER_METRICS_PORT", d.worker_metrics_port),
+            worker_metrics_host=_env("WORKER_METRICS_HOST", d.worker_metrics_host),
+            tracing_enabled=_env_bool("TRACING_ENABLED", d.tracing_enabled),
+            database_pgbouncer=_env_bool("DATABASE_PGBOUNCER", d.database_pgbouncer),
+            database_statement_cache_size=_env_int(
+                "DATABASE_STATEMENT_CACHE_SIZE", d.database_statement_cache_size
+            ),
         )
 
     def validate(self) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
+from uuid import uuid4
 
 from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.extensions.litestar import (
@@ -25,6 +27,30 @@ def string_enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
+def _unique_statement_name() -> str:
+    return f"__cohort_{uuid4().hex}__"
+
+
+def asyncpg_connect_args(settings: Settings) -> dict[str, Any]:
+    """asyncpg options for where the connections go.
+
+    Straight to PostgreSQL, prepared statements are cached per connection (``statement_cache_size``).
+    Behind PgBouncer in transaction pooling (``DATABASE_PGBOUNCER``), consecutive transactions of one
+    client connection may run on different server connections, where a cached statement does not
+    exist ("prepared statement ... does not exist") or another client's statement of the same name
+    does ("... already exists"). So neither asyncpg nor SQLAlchemy caches statements there, and every
+    statement SQLAlchemy prepares gets a unique name; a statement is prepared and executed inside one
+    transaction, so on one server connection.
+    """
+    if not settings.database_pgbouncer:
+        return {"statement_cache_size": settings.database_statement_cache_size}
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unique_statement_name,
+    }
+
+
 def build_alchemy_config(
     settings: Settings, config_type: type[SQLAlchemyAsyncConfig] = SQLAlchemyAsyncConfig
 ) -> SQLAlchemyAsyncConfig:
@@ -42,6 +68,7 @@ def build_alchemy_config(
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
             pool_pre_ping=False,
+            connect_args=asyncpg_connect_args(settings),
         ),
         session_config=AsyncSessionConfig(expire_on_commit=False),
         create_all=False,

@@ -19,6 +19,8 @@ from saq.types import Context
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.config import Settings
+from cohort.github import GitHubAppAuth
+from cohort.observability.tracing import stamp_job_meta
 
 JobFunction = Callable[..., Awaitable[Any]]
 Clock = Callable[[], datetime]
@@ -34,6 +36,9 @@ class JobContext(Context, total=False):
     settings: Settings
     db: Callable[[], AsyncSession]
     clock: Clock
+    github_app: GitHubAppAuth
+    """The GitHub App's credentials, made on first use and kept for the worker's life (so its
+    installation tokens are cached across jobs); tests put one wired to the fake here."""
 
 
 def named(name: str, function: JobFunction) -> JobFunction:
@@ -71,8 +76,15 @@ def job_policy(settings: Settings) -> Callable[[Job], Awaitable[None]]:
     return apply
 
 
+async def carry_request_context(job: Job) -> None:
+    """A before-enqueue hook: the enqueuing request's id and trace context travel in ``job.meta``."""
+    stamp_job_meta(job.meta)
+
+
 def build_queue(settings: Settings) -> Queue:
-    """The job queue on Redis (``QUEUE_NAME``), with the retry and timeout policy installed."""
+    """The job queue on Redis (``QUEUE_NAME``), with the retry and timeout policy installed, and
+    each job stamped with the request (id, trace) that enqueued it."""
     queue = Queue.from_url(settings.redis_url, name=settings.queue_name)
     queue.register_before_enqueue(job_policy(settings))
+    queue.register_before_enqueue(carry_request_context)
     return queue

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cohort.domain.classroom.enums import CheckKind, ProvisioningState
+from cohort.domain.classroom.models import CommitCheck, LearnerRepository
 from cohort.domain.cohorts.models import Membership
 from cohort.domain.mentoring.models import LearnerProfile, MentorProfile, Mentorship
 from cohort.domain.roles import Role
@@ -426,3 +428,36 @@ async def test_check_in_list_costs_the_same_for_more_check_ins(
     assert listed["total"] == 9
     assert listed["items"][0]["held_on"] == "2030-01-08"
     assert large.count == small.count
+
+
+async def test_a_failing_build_in_a_project_repository_puts_a_mentee_at_risk(
+    client: Client, world: World, project_world: ProjectWorld, db: AsyncSession
+) -> None:
+    """The head commit of the learner's repository failed CI; a passing repository says nothing."""
+    await build_mentoring_world(db, world)
+    learner = world.users["learner"]
+    for project, sha, conclusion in [
+        (project_world.project, "a" * 40, "failure"),
+        (project_world.open_project, "b" * 40, "success"),
+    ]:
+        repo = LearnerRepository(
+            project_id=project.id, learner_id=learner.id, state=ProvisioningState.ACCEPTED, head_sha=sha
+        )
+        db.add(repo)
+        await db.flush()
+        db.add(
+            CommitCheck(
+                repository_id=repo.id,
+                sha=sha,
+                kind=CheckKind.WORKFLOW_RUN,
+                external_id=len(conclusion),
+                conclusion=conclusion,
+                completed_at=datetime.now(UTC),
+            )
+        )
+    await db.commit()
+
+    mentees = await Api(client, world.headers["mentor"]).expect(200, "GET", f"{API}/mentors/me/mentees")
+
+    [mine] = [item for item in mentees["items"] if item["learner"]["login"] == "learner"]
+    assert "1 project repository(ies) with a failing build" in mine["risk_reasons"]

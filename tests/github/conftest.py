@@ -4,37 +4,15 @@ generated for this run, and clients wired to both."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cohort.github import GitHubAppAuth, GitHubClient, RetryPolicy, TokenProvider
+from tests.support.classroom import KeyPair, generate_key_pair
 from tests.support.fake_github import FakeGitHub, ManualClock
 
 APP_ID = 4242
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    private_pem: str
-    public_pem: str
-    private_key: rsa.RSAPrivateKey
-
-
-def generate_key_pair() -> KeyPair:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public_pem = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return KeyPair(private_pem, public_pem, key)
 
 
 @pytest.fixture(scope="session")

@@ -253,3 +253,39 @@ def test_github_errors_reach_api_clients_with_their_status_and_code(
 
     assert response.status_code == status
     assert response.json() == {"status_code": status, "code": code, "detail": error.detail}
+
+
+# -- commits at a deadline, repositories by id -------------------------------------------------------
+
+
+async def test_commits_listed_newest_first_up_to_an_instant(
+    github: FakeGitHub, make_client: ClientFactory
+) -> None:
+    github.add_repo("ada", "todo", private=False, commits=0)
+    before = github.push_commit("ada", "todo", message="before", at=datetime(2030, 1, 1, 10, tzinfo=UTC))
+    github.push_commit("ada", "todo", message="after", at=datetime(2030, 1, 1, 12, tzinfo=UTC))
+    github.push_commit("ada", "todo", "side", message="elsewhere", at=datetime(2030, 1, 1, 11, tzinfo=UTC))
+    client = make_client()
+
+    [at_deadline] = await client.list_commits("ada", "todo", until=datetime(2030, 1, 1, 11, tzinfo=UTC))
+    newest = await client.list_commits("ada", "todo", limit=5)
+
+    assert (at_deadline.sha, at_deadline.message) == (before, "before")
+    assert [c.message for c in newest] == ["after", "before"]
+    github.add_repo("ada", "empty", private=False, commits=0)
+    assert await client.list_commits("ada", "empty") == []
+
+
+async def test_a_repository_by_its_stable_id_after_a_rename(
+    github: FakeGitHub, make_client: ClientFactory
+) -> None:
+    repo = github.add_repo("ada", "todo", private=False)
+    del github.repos[repo.key]
+    repo.name = "todo-renamed"
+    github.repos[repo.key] = repo
+
+    found = await make_client().get_repo_by_id(repo.id)
+
+    assert (found.id, found.full_name) == (repo.id, "ada/todo-renamed")
+    with pytest.raises(GitHubNotFound):
+        await make_client().get_repo_by_id(999_999)

@@ -7,6 +7,7 @@ see is ``null``; a cohort-scoped list of a cohort the caller is not in fails wit
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ from tests.graphql.test_authz_matrix import (
     sees,
 )
 from tests.support.db import snapshot
-from tests.support.graphql import GraphQL, error_code, gid
+from tests.support.graphql import GraphQL, error_code, gid, type_of
 from tests.support.mentoring import build_mentoring_world, mentoring_object_ids
 from tests.support.rest import Client
 from tests.support.world import CALLERS, World, as_caller
@@ -222,3 +223,24 @@ async def test_graphql_mentoring_authorization_matrix(
         assert [error_code(e) for e in body["errors"]] == ["not_found"], body
     else:
         check_query(case, QUERY_OUTCOME[status], body, ids, caller)
+
+
+HIDDEN = [
+    pytest.param(case, caller, id=f"{case.field}#M{number} as {caller}")
+    for number, case in enumerate(MENTORING_CASES)
+    for caller in ("learner", "other_learner", "outsider")
+    if not case.is_mutation and case.variables is not None and case.expected.by_caller[caller] == 404
+]
+
+
+@pytest.mark.parametrize(("case", "caller"), HIDDEN)
+async def test_hidden_mentoring_objects_look_like_missing_ones(
+    client: Client, world: World, mentoring_targets: dict[str, str], case: Case, caller: str
+) -> None:
+    """A mentoring object (or cohort) the caller may not see answers as one that does not exist."""
+    assert case.variables is not None
+    variables = case.variables(as_caller(mentoring_targets, caller))
+    name, hidden = next(iter(variables.items()))
+    missing = {name: gid(type_of(hidden), uuid.uuid4())}
+    api = GraphQL(client, world.headers[caller])
+    assert await api.post(case.document, variables) == await api.post(case.document, missing)

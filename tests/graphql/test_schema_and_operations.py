@@ -209,6 +209,13 @@ RUNS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
         ),
     ),
     "UpdateCheckIn": ("mentor", staff_input(id=lambda ids: gid("CheckIn", ids["ci"]), nextSteps="Deploy")),
+    "SetCohortGithub": ("instructor", staff_input(cohortId=cohort_a, organization="acme-bootcamp")),
+    "SetProjectTemplate": (
+        "instructor",
+        staff_input(projectId=project, templateRepository="acme-bootcamp/todo-template"),
+    ),
+    "ProjectRepositories": ("instructor", lambda ids: {"projectId": project(ids)}),
+    "SubmissionRepository": ("learner", lambda ids: {"submissionId": gid("Submission", ids["sub_learner"])}),
     # subscriptions run over a WebSocket, below
     "LessonReleased": ("learner", lambda ids: {"cohortId": cohort_a(ids)}),
     "ReviewReceived": ("learner", lambda ids: {}),

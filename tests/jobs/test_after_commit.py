@@ -24,6 +24,7 @@ from cohort.domain.notifications.services import DELIVER_JOB
 from cohort.errors import Conflict
 from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
+from cohort.web.transactions import settle_transaction
 from tests.support.notifications import add_member, outbox_rows, queue_demo_messages
 from tests.support.rest import Client, assert_error
 from tests.support.world import World
@@ -114,9 +115,11 @@ async def request_app(settings: Settings, app: Litestar) -> AsyncIterator[tuple[
     """
     settings = dataclasses.replace(settings, queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}")
     open_queue, close_queue = queue_lifespan(settings)
+    database = build_alchemy_config(settings)
+    database.before_send_handler = settle_transaction(database)
     app = Litestar(
         route_handlers=[defer_and_commit, defer_then_fail],
-        plugins=[SQLAlchemyPlugin(config=commit_then_enqueue(build_alchemy_config(settings)))],
+        plugins=[SQLAlchemyPlugin(config=commit_then_enqueue(database))],
         on_startup=[open_queue],
         on_shutdown=[close_queue],
         exception_handlers=EXCEPTION_HANDLERS,

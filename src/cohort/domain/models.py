@@ -1,5 +1,13 @@
 """Imports every model so metadata (Alembic, tests) sees all tables."""
 
+from cohort.domain.classroom.models import (
+    CohortGitHub,
+    CommitCheck,
+    LearnerRepository,
+    ProjectTemplate,
+    RepositoryCommit,
+    WebhookDelivery,
+)
 from cohort.domain.cohorts.models import Cohort, CohortStatus, Membership, Program
 from cohort.domain.identity.models import ApiToken, User
 from cohort.domain.lessons.models import Lesson
@@ -24,12 +32,15 @@ __all__ = [
     "ApiToken",
     "CheckIn",
     "Cohort",
+    "CohortGitHub",
     "CohortStatus",
+    "CommitCheck",
     "Extension",
     "GradeAggregation",
     "GradeOverride",
     "LatePolicy",
     "LearnerProfile",
+    "LearnerRepository",
     "Lesson",
     "Membership",
     "MentorProfile",
@@ -42,6 +53,8 @@ __all__ = [
     "PairingRunUnmatched",
     "Program",
     "Project",
+    "ProjectTemplate",
+    "RepositoryCommit",
     "Review",
     "ReviewExclusion",
     "ReviewScore",
@@ -51,4 +64,5 @@ __all__ = [
     "Submission",
     "SubmissionVersion",
     "User",
+    "WebhookDelivery",
 ]

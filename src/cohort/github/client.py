@@ -15,7 +15,7 @@ from urllib.parse import quote
 import msgspec
 
 from cohort.config import Settings
-from cohort.github.errors import GitHubNotFound, GitHubValidationFailed
+from cohort.github.errors import GitHubNotFound, GitHubRepositoryEmpty, GitHubValidationFailed
 from cohort.github.models import (
     Account,
     CollaboratorPermission,
@@ -72,6 +72,29 @@ class GitHubClient(GitHubTransport):
         response = await self.request("GET", _repo_path(owner, repo), what=f"repository {owner}/{repo}")
         return decode(response, Repository)
 
+    async def get_repo_by_id(self, repo_id: int) -> Repository:
+        """A repository by its stable id, whatever it is called now (repositories can be renamed)."""
+        response = await self.request("GET", f"/repositories/{int(repo_id)}", what=f"repository {repo_id}")
+        return decode(response, Repository)
+
+    async def list_commits(
+        self, owner: str, repo: str, *, sha: str | None = None, until: datetime | None = None, limit: int = 1
+    ) -> list[Commit]:
+        """The newest ``limit`` commits on ``sha`` (a branch or commit; default branch when None), only
+        those committed at or before ``until`` when given. An empty repository has none."""
+        params: dict[str, str | int | bool] = {"per_page": max(1, min(100, limit))}
+        if sha is not None:
+            params["sha"] = sha
+        if until is not None:
+            params["until"] = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            response = await self.request(
+                "GET", f"{_repo_path(owner, repo)}/commits", params=params, what=f"commits of {owner}/{repo}"
+            )
+        except GitHubRepositoryEmpty:
+            return []
+        return [_commit(payload) for payload in decode(response, list[_CommitPayload])][:limit]
+
     async def get_commit(self, owner: str, repo: str, ref: str) -> Commit:
         """The commit a SHA, branch or tag names; GitHubNotFound when nothing has that name."""
         what = f"commit {ref} of {owner}/{repo}"
@@ -84,14 +107,7 @@ class GitHubClient(GitHubTransport):
             if "no commit found" not in (exc.github_message or "").lower():
                 raise
             raise GitHubNotFound(f"{what} was not found on GitHub", upstream_status=422) from exc
-        payload = decode(response, _CommitPayload)
-        actor = payload.commit.committer or payload.commit.author
-        return Commit(
-            sha=payload.sha,
-            html_url=payload.html_url,
-            committed_at=actor.date if actor is not None else None,
-            message=payload.commit.message,
-        )
+        return _commit(decode(response, _CommitPayload))
 
     async def head_commit(self, owner: str, repo: str, ref: str | None = None) -> Commit:
         """The newest commit on ``ref``, or on the default branch when ``ref`` is None.
@@ -257,6 +273,16 @@ def _segment(value: str) -> str:
 
 def _repo_path(owner: str, repo: str) -> str:
     return f"/repos/{_segment(owner)}/{_segment(repo)}"
+
+
+def _commit(payload: _CommitPayload) -> Commit:
+    actor = payload.commit.committer or payload.commit.author
+    return Commit(
+        sha=payload.sha,
+        html_url=payload.html_url,
+        committed_at=actor.date if actor is not None else None,
+        message=payload.commit.message,
+    )
 
 
 def _ref(payload: _RefPayload) -> GitRef:

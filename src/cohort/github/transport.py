@@ -29,6 +29,7 @@ import structlog
 from cohort.github.errors import GitHubBadResponse, GitHubRateLimited, GitHubUnavailable
 from cohort.github.responses import error_for, github_message, rate_limit_signal, retry_after_seconds
 from cohort.github.tokens import Anonymous, TokenProvider
+from cohort.observability.metrics import GITHUB_CALLS, GITHUB_RATE_LIMIT_REMAINING
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
@@ -187,16 +188,20 @@ class GitHubTransport:
             headers["Authorization"] = authorization
         self.counters.requests += 1
         try:
-            return await self._http.request(
+            response = await self._http.request(
                 call.method, call.url, params=call.params, json=call.json, headers=headers
             )
         except httpx.TransportError as exc:
+            GITHUB_CALLS.labels(call.method, "error").inc()
             call.failures += 1
             may_repeat = call.repeatable or isinstance(exc, NOT_SENT_ERRORS)
             if not may_repeat or call.failures >= self.retry.max_attempts:
                 raise GitHubUnavailable(
                     f"GitHub could not be reached for {call.what} ({type(exc).__name__})"
                 ) from exc
+        else:
+            _observe(call.method, response)
+            return response
         await self._pause(self._backoff(call.failures), call.what)
         return None
 
@@ -295,6 +300,15 @@ class GitHubTransport:
                 yield item if item_type is None else _convert(item, item_type)
             url = response.links.get("next", {}).get("url")
             query = None  # the next link carries the query string
+
+
+def _observe(method: str, response: httpx.Response) -> None:
+    """Count the call and keep GitHub's own word on how many requests are left."""
+    GITHUB_CALLS.labels(method, str(response.status_code)).inc()
+    remaining = response.headers.get("x-ratelimit-remaining")
+    if remaining is not None and remaining.isdigit():
+        resource = response.headers.get("x-ratelimit-resource", "core")
+        GITHUB_RATE_LIMIT_REMAINING.labels(resource).set(int(remaining))
 
 
 def decode(response: httpx.Response, type_: type[T]) -> T:

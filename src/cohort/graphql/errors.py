@@ -27,7 +27,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.str_converters import to_camel_case
 
 from cohort.errors import DomainError
-from cohort.web.errors import CODES_BY_STATUS, as_domain_error
+from cohort.web.errors import as_domain_error
 
 log = structlog.get_logger("cohort.graphql")
 
@@ -102,6 +102,7 @@ _ERROR_TYPES: dict[str, Callable[..., MutationError | UnavailableError]] = {
     "conflict": ConflictError,
     "rule_violation": RuleViolationError,
     "invalid_request": InvalidRequestError,
+    "stale_preview": ConflictError,  # a pairing preview whose input changed (REST 409)
 }
 
 
@@ -120,15 +121,10 @@ def field_paths(exc: DomainError, argument: str | None) -> list[FieldError]:
 
 
 def error_result(exc: DomainError, argument: str | None = "input") -> MutationError | UnavailableError:
-    """The typed mutation result for ``exc`` (codes outside the usual six keep their own code and take
-    the type of their status, e.g. ``stale_preview`` is a ConflictError; a
+    """The typed mutation result for ``exc`` (codes outside the usual six keep their own code; a
     dependency's outage, REST's 502/503, is an :class:`UnavailableError`, which only the mutations
     that reach GitHub list in their result union)."""
-    kind = (
-        _ERROR_TYPES.get(exc.code)
-        or _ERROR_TYPES.get(CODES_BY_STATUS.get(exc.status_code, ""))
-        or (UnavailableError if exc.status_code >= 500 else InvalidRequestError)
-    )
+    kind = _ERROR_TYPES.get(exc.code) or (UnavailableError if exc.status_code >= 500 else InvalidRequestError)
     return kind(code=exc.code, message=exc.detail, fields=field_paths(exc, argument))
 
 

@@ -26,6 +26,7 @@ from strawberry.schema.config import StrawberryConfig
 from cohort.config import Settings
 from cohort.domain.listing import MAX_LIMIT
 from cohort.graphql.errors import CohortSchema, ErrorShaping
+from cohort.graphql.mutations.classroom import ClassroomMutations
 from cohort.graphql.mutations.cohorts import CohortMutations
 from cohort.graphql.mutations.identity import IdentityMutations
 from cohort.graphql.mutations.lessons import LessonMutations
@@ -35,6 +36,7 @@ from cohort.graphql.mutations.reviews import ReviewMutations
 from cohort.graphql.nodes import NodeQueries
 from cohort.graphql.parse_cache import DocumentCache, ParsedDocuments
 from cohort.graphql.subscriptions import Subscription
+from cohort.graphql.types.classroom import ClassroomQueries
 from cohort.graphql.types.cohorts import CohortQueries
 from cohort.graphql.types.identity import IdentityQueries
 from cohort.graphql.types.mentoring import MentoringQueries
@@ -60,13 +62,27 @@ LIMIT_RULES = (
 
 
 @strawberry.type
-class Query(NodeQueries, ViewerQueries, IdentityQueries, CohortQueries, ProjectQueries, MentoringQueries):
+class Query(
+    NodeQueries,
+    ViewerQueries,
+    IdentityQueries,
+    CohortQueries,
+    ProjectQueries,
+    MentoringQueries,
+    ClassroomQueries,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    IdentityMutations, CohortMutations, LessonMutations, ProjectMutations, ReviewMutations, MentoringMutations
+    IdentityMutations,
+    CohortMutations,
+    LessonMutations,
+    ProjectMutations,
+    ReviewMutations,
+    MentoringMutations,
+    ClassroomMutations,
 ):
     pass
 

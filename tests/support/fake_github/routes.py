@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from tests.support.fake_github.auth import Caller, can_read, can_write, user_permission
 from tests.support.fake_github.state import (
     FakeApp,
+    FakeCommit,
     FakeInvitation,
     FakePull,
     FakeRepo,
@@ -118,6 +119,34 @@ def get_commit(
     if commit is None:
         return error(422, f"No commit found for SHA: {ref}")
     return FakeResponse(200, commit_json(repo, commit))
+
+
+def list_commits(
+    data: GitHubData, caller: Caller, request: FakeRequest, owner: str, name: str
+) -> FakeResponse:
+    """Newest first along the first-parent chain of ``sha`` (default branch), ``until`` inclusive."""
+    repo = _readable(data, caller, owner, name)
+    if not repo.commits:
+        return error(409, EMPTY)
+    start = data.resolve(repo, request.arg("sha") or repo.default_branch)
+    if start is None:
+        return error(404, "Not Found")
+    until_raw = request.arg("until")
+    until = datetime.fromisoformat(until_raw.replace("Z", "+00:00")) if until_raw else None
+    chain = []
+    commit: FakeCommit | None = start
+    while commit is not None:
+        if until is None or commit.committed_at <= until:
+            chain.append(commit_json(repo, commit))
+        commit = repo.commits.get(commit.parents[0]) if commit.parents else None
+    return paginate(request, chain)
+
+
+def get_repo_by_id(data: GitHubData, caller: Caller, request: FakeRequest, repo_id: str) -> FakeResponse:
+    repo = next((r for r in data.repos.values() if r.id == int(repo_id)), None)
+    if repo is None or not can_read(data, caller, repo):
+        return not_found()
+    return FakeResponse(200, repo_json(repo))
 
 
 def get_branch(
@@ -350,7 +379,9 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("GET", r"/user/emails", get_user_emails),
         ("GET", r"/user/(?P<account_id>\d+)", get_user_by_id),
         ("GET", REPO, get_repo),
+        ("GET", REPO + r"/commits", list_commits),
         ("GET", REPO + r"/commits/(?P<ref>.+)", get_commit),
+        ("GET", r"/repositories/(?P<repo_id>\d+)", get_repo_by_id),
         ("GET", REPO + r"/branches/(?P<branch>.+)", get_branch),
         ("POST", REPO + r"/generate", generate),
         ("PUT", REPO + r"/collaborators/(?P<username>[^/]+)", add_collaborator),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cohort.db import Base
@@ -19,6 +19,12 @@ class User(Base):
     """
 
     __tablename__ = "users"
+    __table_args__ = (
+        # login search is a substring match (ILIKE '%text%'); trigrams let it use an index
+        Index(
+            "ix_users_login_trgm", "login", postgresql_using="gin", postgresql_ops={"login": "gin_trgm_ops"}
+        ),
+    )
 
     github_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
     login: Mapped[str] = mapped_column(String(100), unique=True, index=True)

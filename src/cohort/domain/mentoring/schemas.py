@@ -278,8 +278,8 @@ class DeadlineState(msgspec.Struct):
 class MenteeRead(msgspec.Struct):
     """One mentee of the caller: the mentorship, the person, their last check-in and deadline state.
 
-    ``at_risk`` holds when any reason is listed: a missing submission, an overdue review, or a last
-    check-in signalling "needs help" or "at risk".
+    ``at_risk`` holds when any reason is listed: a missing submission, an overdue review, a project
+    repository whose latest commit fails CI, or a last check-in signalling "needs help" or "at risk".
     """
 
     mentorship: MentorshipRead

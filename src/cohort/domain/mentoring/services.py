@@ -11,6 +11,7 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
+from cohort.domain.classroom.repositories import RepositoryService
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.common import apply_changes, utcnow
 from cohort.domain.identity.models import User
@@ -55,9 +56,11 @@ def visible_mentorships(actor: Actor) -> list[ColumnElement[bool]]:
     ]
 
 
-def risk_reasons(deadlines: DeadlineCounts, last: CheckInView | None) -> list[str]:
+def risk_reasons(deadlines: DeadlineCounts, last: CheckInView | None, failing_builds: int = 0) -> list[str]:
     """Why a mentee is at risk; empty when they are not (README, Mentoring: at-risk flag)."""
     reasons = []
+    if failing_builds:
+        reasons.append(f"{failing_builds} project repository(ies) with a failing build")
     if deadlines.missing_submissions:
         reasons.append(f"{deadlines.missing_submissions} missing submission(s)")
     if deadlines.overdue_reviews:
@@ -222,8 +225,9 @@ class MentorshipService(Service[Mentorship]):
     async def mentees_for(self, actor: Actor, params: ListParams) -> Page[MenteeView]:
         """The caller's active mentees in every cohort, each with their last check-in and deadline state.
 
-        Five queries whatever the page holds: mentorships, people, last check-ins, and the progress
-        of the mentees' cohorts (submissions, reviews) read through the reviews area's service.
+        Six queries whatever the page holds: mentorships, people, last check-ins, failing builds (the
+        classroom area), and the progress of the mentees' cohorts (submissions, reviews) read through
+        the reviews area's service.
         """
         policy.require_mentor_view(actor)
         page = await list_page(
@@ -250,6 +254,9 @@ class MentorshipService(Service[Mentorship]):
         learners = await self._users([m.learner_id for m in rows])
         last = await self.sibling(CheckInService).last_of([m.id for m in rows], with_notes=True)
         counts = await self._deadlines(actor, rows, at)
+        failing = await self.sibling(RepositoryService).failing_heads(
+            {(m.cohort_id, m.learner_id) for m in rows}
+        )
         views = []
         for m in rows:
             deadlines = counts.get((m.cohort_id, m.learner_id), DeadlineCounts())
@@ -259,7 +266,9 @@ class MentorshipService(Service[Mentorship]):
                     learner=learners[m.learner_id],
                     last_check_in=last.get(m.id),
                     deadlines=deadlines,
-                    risk_reasons=risk_reasons(deadlines, last.get(m.id)),
+                    risk_reasons=risk_reasons(
+                        deadlines, last.get(m.id), failing.get((m.cohort_id, m.learner_id), 0)
+                    ),
                 )
             )
         return views

@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from msgspec import structs
-from sqlalchemy import ColumnElement, delete, exists, or_, select, true, update
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -40,11 +40,14 @@ from cohort.domain.projects.schemas import (
 from cohort.domain.projects.views import Rubric, SubmissionView, VersionView
 from cohort.domain.roles import Role
 from cohort.domain.service import Service
-from cohort.errors import Conflict, DomainError, NotFound, RuleViolation
+from cohort.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from cohort.security import policy
 from cohort.security.actor import Actor
 
 T = TypeVar("T")
+
+DEADLINE_VERSION_NOTE = "Recorded at the deadline: the head of the default branch"
+"""The note of a version the deadline job recorded; such versions are not the learner's own submits."""
 
 
 def _refuse(field: str, message: str, detail: str) -> RuleViolation:
@@ -459,6 +462,48 @@ class SubmissionService(Service[Submission]):
         )
         await self.session.flush()
         return await self._view(submission)
+
+    async def record_deadline_version_for(
+        self, actor: Actor, project_id: UUID, learner_id: UUID, repo_url: str, sha: str, at: datetime
+    ) -> Submission:
+        """Record ``sha`` as a learner's version submitted at ``at`` (their effective deadline).
+
+        Only scheduled work does this (the system actor): it is the one way a version is recorded
+        for someone else, and it only ever captures the learner's own repository as it stood.
+        """
+        if not actor.is_system:
+            raise PermissionDenied("only the deadline job records versions for learners")
+        submission = await self._locked_submission(project_id, learner_id)
+        submission.version_count += 1
+        self.session.add(
+            SubmissionVersion(
+                submission_id=submission.id,
+                number=submission.version_count,
+                repo_url=repo_url,
+                commit_sha=sha,
+                commit_resolved=True,
+                note=DEADLINE_VERSION_NOTE,
+                submitted_at=at,
+            )
+        )
+        await self.session.flush()
+        return submission
+
+    async def explicit_before(self, learner_ids: Collection[UUID], project_id: UUID) -> dict[UUID, datetime]:
+        """Each learner's first version submitted by themselves (not recorded at a deadline)."""
+        if not learner_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Submission.author_id, func.min(SubmissionVersion.submitted_at))
+            .join(SubmissionVersion, SubmissionVersion.submission_id == Submission.id)
+            .where(
+                Submission.project_id == project_id,
+                Submission.author_id.in_(list(learner_ids)),
+                SubmissionVersion.note != DEADLINE_VERSION_NOTE,
+            )
+            .group_by(Submission.author_id)
+        )
+        return {author: first for author, first in rows}
 
     async def list_for(self, actor: Actor, project_id: UUID, params: ListParams) -> Page[SubmissionView]:
         """Staff see every submission of the project; a learner only their own."""

@@ -14,6 +14,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from cohort.domain.classroom.repositories import RepositoryService
+from cohort.domain.classroom.schemas import SubmissionRepositoryRead
 from cohort.domain.listing import ListParams
 from cohort.domain.projects.schemas import SubmissionRead, VersionRead
 from cohort.domain.reviews.allocations import AllocationOutcome, AllocationService, ExclusionService
@@ -91,7 +93,24 @@ class SubmissionController(Controller):
         "submission_service": Provide(create_service_provider(ReviewedSubmissionService)),
         "review_service": Provide(create_service_provider(ReviewService)),
         "grade_service": Provide(create_service_provider(GradeService)),
+        "repository_service": Provide(create_service_provider(RepositoryService)),
     }
+
+    @get(
+        "/{submission_id:uuid}/repository",
+        summary="A submission's GitHub repository, recent commits, CI results and feedback pull request "
+        "(author, its reviewers, staff)",
+        responses=READ_ERRORS,
+    )
+    async def get_repository(
+        self,
+        actor: NamedDependency[Actor],
+        submission_service: NamedDependency[ReviewedSubmissionService],
+        repository_service: NamedDependency[RepositoryService],
+        submission_id: FromPath[UUID],
+    ) -> SubmissionRepositoryRead:
+        view = await repository_service.of_submission_for(actor, submission_id, submission_service)
+        return to_schema(SubmissionRepositoryRead, view)
 
     @get(
         "/{submission_id:uuid}",

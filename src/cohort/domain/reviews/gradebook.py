@@ -9,18 +9,21 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import ColumnElement, func, select
 
+from cohort.domain.classroom.repositories import CommitOf, RepositoryService
+from cohort.domain.classroom.views import CiResult
 from cohort.domain.cohorts.models import Membership
 from cohort.domain.cohorts.services import CohortService
 from cohort.domain.common import utcnow
 from cohort.domain.identity.models import User
 from cohort.domain.projects.models import Project, Submission
+from cohort.domain.projects.queries import counted_versions
 from cohort.domain.reviews.grading import Grade, grades_of
 from cohort.domain.reviews.models import Review, SubmissionState
 from cohort.domain.reviews.progress import ProgressFilter, ProgressService
@@ -45,6 +48,8 @@ class GradebookCell:
     days_late: int
     penalty: float
     overridden: bool
+    ci_conclusion: str | None = None
+    """The CI verdict for the commit that counts, when the work lives in a provisioned repository."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +106,35 @@ class GradebookService(Service[Project]):
             grade_where.append(Submission.author_id == learner_id)
         grades = await grades_of(self.session, *grade_where)
         withheld = set() if staff else await self._withheld(actor.user_id, projects, grades, at)
+        ci = await self._ci(
+            {i.submission_id: (i.project_id, i.learner_id) for i in progress.submissions if i.submission_id},
+            grade_where,
+        )
         cells: dict[UUID, list[GradebookCell]] = {learner.id: [] for learner in learners}
         for item in progress.submissions:
             grade = grades.get(item.submission_id) if item.submission_id else None
             hidden = item.project_id in withheld
+            cell = _cell(item.project_id, item.state, item.submission_id, grade, hidden)
+            verdict = ci.get(item.submission_id) if item.submission_id else None
             cells[item.learner_id].append(
-                _cell(item.project_id, item.state, item.submission_id, grade, hidden)
+                replace(cell, ci_conclusion=verdict.conclusion) if verdict else cell
             )
         rows = [GradebookRow(u.id, u.login, u.name, cells[u.id]) for u in learners]
         return Gradebook(cohort_id=cohort_id, as_of=at, projects=projects, rows=rows)
+
+    async def _ci(
+        self, authors: dict[UUID, tuple[UUID, UUID]], where: list[ColumnElement[bool]]
+    ) -> dict[UUID, CiResult]:
+        """The CI verdict of each submission's counted commit: two statements for the whole book."""
+        if not authors:
+            return {}
+        counted = await self.session.execute(counted_versions(*where))
+        commits = [
+            CommitOf(version.submission_id, *authors[version.submission_id], version.commit_sha)
+            for version, _ in counted
+            if version.submission_id in authors
+        ]
+        return await self.sibling(RepositoryService).ci_of(commits)
 
     async def _learners(self, cohort_id: UUID, learner_id: UUID | None) -> Sequence[User]:
         stmt = (

@@ -209,6 +209,8 @@ class GradebookCell(msgspec.Struct):
     days_late: int
     penalty: float
     overridden: bool
+    ci_conclusion: str | None
+    """The CI verdict (``success``, ``failure``, ...) for the commit that counts; null without results."""
 
 
 class GradebookRow(msgspec.Struct):

@@ -414,6 +414,9 @@ class GradebookCell:
     days_late: int
     penalty: float
     overridden: bool
+    ci_conclusion: str | None = strawberry.field(
+        description="The CI verdict for the commit that counts; null without results."
+    )
 
 
 @strawberry.type

@@ -14,6 +14,11 @@ The functions take plain facts (ids, times, counts) rather than ORM rows, so the
 decisions is unit-tested without a database (``tests/unit/test_policy*.py``).
 """
 
+from cohort.security.policy.classroom import (
+    require_manage_github,
+    require_read_github_settings,
+    sees_all_repositories,
+)
 from cohort.security.policy.cohorts import (
     STAFF_ROLES,
     can_manage_cohort,
@@ -93,6 +98,7 @@ __all__ = [
     "require_delete_check_in",
     "require_edit_profile",
     "require_manage_cohort",
+    "require_manage_github",
     "require_manage_mentoring",
     "require_manage_project",
     "require_manage_reviews",
@@ -101,6 +107,7 @@ __all__ = [
     "require_read_accuracy",
     "require_read_cohort",
     "require_read_extensions_of",
+    "require_read_github_settings",
     "require_read_learner_profile",
     "require_read_lesson",
     "require_read_mentorship",
@@ -118,6 +125,7 @@ __all__ = [
     "require_write_review",
     "sees_all_learner_profiles",
     "sees_all_mentorships",
+    "sees_all_repositories",
     "sees_all_submissions",
     "sees_check_in_notes",
     "sees_reviewer_identity",

@@ -462,7 +462,7 @@ def ensure_wrk() -> None:
     subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)  # noqa: S607
 
 
-async def main(duration: int, connections: int, rounds: int) -> None:
+async def main(duration: int, connections: int, rounds: int, only: str | None = None) -> None:
     ensure_wrk()
     url = f"{SERVER}/cohort_load_{uuid.uuid4().hex[:8]}"
     await asyncio.to_thread(migrate.ensure_database, url)
@@ -470,7 +470,7 @@ async def main(duration: int, connections: int, rounds: int) -> None:
     servers: list[subprocess.Popen[bytes]] = []
     try:
         world = await seed(url)
-        eps = endpoints(world)
+        eps = [e for e in endpoints(world) if only is None or only.lower() in e.name.lower()]
         api_trips, api_bodies = await round_trips(url, world, eps, start_api, 0)
         bare_trips, bare_bodies = await round_trips(url, world, eps, start_bare, 1_000)
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -557,5 +557,6 @@ if __name__ == "__main__":
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=2, help="A/B pairs per endpoint")
+    parser.add_argument("--only", help="run only the endpoints whose name contains this text")
     args = parser.parse_args()
-    asyncio.run(main(args.duration, args.connections, args.rounds))
+    asyncio.run(main(args.duration, args.connections, args.rounds, args.only))

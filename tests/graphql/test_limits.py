@@ -6,10 +6,12 @@ import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
+from graphql import parse
 from litestar.testing import AsyncTestClient
 
 from cohort.app import create_app
 from cohort.config import Settings
+from cohort.graphql.parse_cache import ParsedDocuments
 from cohort.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from tests.support.graphql import ENDPOINT, GraphQL, error_code, gid
 from tests.support.rest import Client
@@ -40,9 +42,22 @@ def nested(depth: int) -> str:
     ],
 )
 async def test_abusive_documents_are_rejected(client: Client, world: World, query: str, message: str) -> None:
-    error = await GraphQL(client, world.headers["admin"]).error(query)
-    assert message in error["message"]
-    assert error_code(error) == "invalid_request"
+    for _ in range(2):  # the second time too: refused documents are not kept as parsed
+        error = await GraphQL(client, world.headers["admin"]).error(query)
+        assert message in error["message"]
+        assert error_code(error) == "invalid_request"
+
+
+def test_parsed_documents_keep_the_most_recently_used() -> None:
+    documents = ParsedDocuments(maxsize=2)
+    first, second, third = (parse(f"{{ a{i} }}") for i in range(3))
+    documents.put(("{ a0 }", MAX_TOKENS), first)
+    documents.put(("{ a1 }", MAX_TOKENS), second)
+    assert documents.get(("{ a0 }", MAX_TOKENS)) is first  # now the most recent
+    documents.put(("{ a2 }", MAX_TOKENS), third)
+    assert documents.get(("{ a1 }", MAX_TOKENS)) is None
+    assert documents.get(("{ a0 }", MAX_TOKENS)) is first
+    assert documents.get(("{ a0 }", None)) is None  # parsed under another token limit
 
 
 async def test_the_dashboard_fits_the_depth_limit(client: Client, world: World) -> None:

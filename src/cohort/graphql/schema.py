@@ -34,6 +34,7 @@ from cohort.graphql.mutations.mentoring import MentoringMutations
 from cohort.graphql.mutations.projects import ProjectMutations
 from cohort.graphql.mutations.reviews import ReviewMutations
 from cohort.graphql.nodes import NodeQueries
+from cohort.graphql.parse_cache import DocumentCache, ParsedDocuments
 from cohort.graphql.subscriptions import Subscription
 from cohort.graphql.types.classroom import ClassroomQueries
 from cohort.graphql.types.cohorts import CohortQueries
@@ -49,8 +50,8 @@ MAX_TOKENS = 2_000
 MAX_ALIASES = 30
 """Most aliased fields in one document (aliases multiply the work of one field)."""
 CACHED_DOCUMENTS = 256
-"""Validation results kept: frontends send the same few operations again and again. (Parsing
-is not cached: a cached parse fails outside the error handling that gives syntax errors a code.)"""
+"""Parsed documents and validation results kept: frontends send the same few operations again and
+again."""
 
 # The limiters' validation rules, made once: the validation cache is keyed by the rule classes,
 # and each limiter instance would make classes of its own.
@@ -91,9 +92,11 @@ def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     rules = [*LIMIT_RULES]
     if not settings.graphql_introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
+    documents = ParsedDocuments(CACHED_DOCUMENTS)
     return [
         ErrorShaping,
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(DocumentCache, documents),
         partial(AddValidationRules, rules),
         partial(ValidationCache, maxsize=CACHED_DOCUMENTS),
     ]

@@ -116,7 +116,7 @@ class UserService(Service[User]):
     async def list_for(self, actor: Actor, params: ListParams, *, search: str | None = None) -> Page[User]:
         policy.require_admin(actor, "list users")
         where = [User.login.icontains(search, autoescape=True)] if search else []
-        return await list_page(self, where, params)
+        return await list_page(self, where, params, count_apart=True)
 
     async def set_admin(self, actor: Actor, user_id: UUID, *, is_admin: bool) -> User:
         policy.require_admin(actor, "change users")

@@ -84,7 +84,10 @@ def test_every_operation_keeps_its_contract(
     for role in ROLES:
         for operation in operations:
             raw = operation.definition.raw
-            if mode is GenerationMode.NEGATIVE and not (raw.get("parameters") or raw.get("requestBody")):
+            # headers are the credentials, whose negation the check below skips (the webhook's
+            # signature is its only parameter; tests/classroom/test_webhooks.py forges it)
+            sendable = [p for p in raw.get("parameters") or [] if p.get("in") != "header"]
+            if mode is GenerationMode.NEGATIVE and not (sendable or raw.get("requestBody")):
                 continue  # nothing to send wrong
             # a public operation is called without credentials, as its callers would
             public = raw.get("security") == []

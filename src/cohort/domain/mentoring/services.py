@@ -339,7 +339,7 @@ class MentorshipService(Service[Mentorship]):
             .ext(distinct_on(Mentorship.learner_id))
             .order_by(Mentorship.learner_id, CheckIn.held_on.desc(), CheckIn.created_at.desc())
         )
-        return {check_in.learner_id: (mentor, check_in) for check_in, mentor in rows.tuples()}
+        return {check_in.learner_id: (mentor, check_in) for check_in, mentor in rows}
 
     async def _users(self, user_ids: Collection[UUID]) -> dict[UUID, User]:
         if not user_ids:

@@ -223,7 +223,7 @@ async def main(learners: int, projects: int, rounds: int) -> None:
     await asyncio.to_thread(migrate.ensure_database, url)
     await asyncio.to_thread(migrate.upgrade, url)
     try:
-        settings = Settings(database_url=url, log_level="WARNING")
+        settings = Settings(environment="development", database_url=url, log_level="WARNING")
         started = time.perf_counter()
         cohort_id, token = await seed(settings, learners, projects)
         seeded = time.perf_counter() - started

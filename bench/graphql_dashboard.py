@@ -447,7 +447,7 @@ async def main(clients: int, rounds: int) -> None:
     await asyncio.to_thread(migrate.upgrade, url)
     server = None
     try:
-        settings = Settings(database_url=url, log_level="WARNING")
+        settings = Settings(environment="development", database_url=url, log_level="WARNING")
         world = await seed(settings)
         pages = scenarios(world)
         counts = await statements_per_page(settings, pages)

@@ -83,7 +83,7 @@ async def main(lessons: int, rounds: int) -> None:
     await asyncio.to_thread(migrate.ensure_database, url)
     await asyncio.to_thread(migrate.upgrade, url)
     try:
-        settings = Settings(database_url=url, log_level="WARNING")
+        settings = Settings(environment="development", database_url=url, log_level="WARNING")
         cohort_id, token = await seed(settings, lessons)
         limit = min(lessons, 100)
         conn = await asyncpg.connect(url.replace("+asyncpg", ""))

@@ -195,7 +195,7 @@ async def main(learners: int, writes_per_minute: int) -> None:
     await asyncio.to_thread(migrate.upgrade, url)
     fake = FakeGitHub(client_id="bench", client_secret="bench-secret").start()  # noqa: S106
     try:
-        settings = Settings(database_url=url, log_level="WARNING", log_json=False)
+        settings = Settings(environment="development", database_url=url, log_level="WARNING", log_json=False)
         configure_logging(settings)
         private, public = key_pair()
         fake.add_app(APP_ID, public)

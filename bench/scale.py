@@ -185,7 +185,7 @@ async def seed(size: Size) -> None:
     size.seed_seconds = time.perf_counter() - started
     await engine.dispose()
 
-    settings = Settings(database_url=size.url, log_level="WARNING")
+    settings = Settings(environment="development", database_url=size.url, log_level="WARNING")
     config = build_alchemy_config(settings)
     async with config.get_session() as session, session.begin():
         tokens = ApiTokenService(session=session)
@@ -296,6 +296,7 @@ async def measure(small: Size, large: Size, requests: int, statements: list[Stat
         clients = {}
         for size in (small, large):
             settings = Settings(
+                environment="development",
                 database_url=size.url,
                 log_level="WARNING",
                 metrics_enabled=False,

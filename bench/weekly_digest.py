@@ -181,7 +181,7 @@ async def main(learners: int, first: int, render_sample: int, send_seconds: floa
     smtp = Controller(handler, hostname="127.0.0.1", port=port)
     smtp.start()
     settings = Settings(
-        environment="bench",
+        environment="development",
         database_url=url,
         secret_key="bench-secret-" + "x" * 40,
         log_level="WARNING",

@@ -376,7 +376,13 @@ async def throughput(url: str, headers: dict[str, str], cohort: uuid.UUID, secon
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "METRICS_ENABLED": "true"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "METRICS_ENABLED": "true",
+        "COHORT_ENV": "development",
+    }
     server = subprocess.Popen(  # noqa: S603, ASYNC220  (started once, before the load)
         [sys.executable, "-m", "cohort", "api", "--port", str(port)],
         env=env,

@@ -4,7 +4,6 @@ credentials wired to it, a session factory like the worker's, and a cohort worki
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from cohort.github import GitHubAppAuth, GitHubClient, RetryPolicy
 from cohort.job_context import JobContext
 from tests.support.classroom import APP_ID, AppFactory, Classroom, KeyPair, build_classroom, generate_key_pair
 from tests.support.fake_github import FakeGitHub, ManualClock
+from tests.support.queues import fresh_queue_name
 from tests.support.world import World
 
 WEBHOOK_SECRET = "whsec-" + "s" * 20
@@ -88,7 +88,7 @@ def classroom_settings(settings: Settings, app_keys: KeyPair) -> Settings:
         github_app_id=str(APP_ID),
         github_app_private_key=app_keys.private_pem,
         github_webhook_secret=WEBHOOK_SECRET,
-        queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}",
+        queue_name=fresh_queue_name(),
     )
 
 
@@ -110,7 +110,7 @@ async def job_ctx(
     """A worker's job context: the app on the fake, and a private queue."""
     from datetime import UTC, datetime
 
-    queue = Queue.from_url(classroom_settings.redis_url, name=f"cohort-test-{uuid.uuid4().hex[:8]}")
+    queue = Queue.from_url(classroom_settings.redis_url, name=fresh_queue_name())
     await queue.connect()
     ctx: dict[str, Any] = {
         "settings": classroom_settings,

@@ -31,6 +31,7 @@ from tests.support.fake_github import FakeGitHub
 from tests.support.live import free_port
 from tests.support.metrics import value
 from tests.support.notifications import add_member, outbox_rows, queue_demo_messages
+from tests.support.queues import fresh_queue_name
 from tests.support.rest import assert_error
 from tests.support.world import World
 
@@ -40,7 +41,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture(scope="module")
 def metrics_settings(settings: Settings) -> Settings:
-    queue_name = f"cohort-test-{uuid.uuid4().hex[:8]}"
+    queue_name = fresh_queue_name()
     return dataclasses.replace(settings, metrics_token=TOKEN, queue_name=queue_name)
 
 
@@ -150,7 +151,7 @@ async def test_job_durations_and_failures_per_job_name(
     ok_before = value(before, "cohort_job_duration_seconds_count", **ok) or 0
     failed_before = value(before, "cohort_job_failures_total", job="notifications.queue_digests") or 0
 
-    queue = Queue.from_url(settings.redis_url, name=f"cohort-test-{uuid.uuid4().hex[:8]}")
+    queue = Queue.from_url(settings.redis_url, name=fresh_queue_name())
     worker = build_worker(settings, queue)
     await queue.connect()
     running = asyncio.create_task(worker.start())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from cohort.domain.notifications.services import DELIVER_JOB
 from cohort.job_context import build_queue
 from cohort.worker import build_worker
 from tests.support.notifications import add_member, outbox_rows, queue_demo_messages
+from tests.support.queues import fresh_queue_name
 from tests.support.world import World
 
 REQUEST_ID = "trace-me-0123"
@@ -48,7 +48,7 @@ def traced_settings(settings: Settings, tmp_path: Path) -> Settings:
     return dataclasses.replace(
         settings,
         tracing_enabled=True,
-        queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}",
+        queue_name=fresh_queue_name(),
         email_file_dir=tmp_path,
         worker_shutdown_grace_seconds=1,
     )
@@ -139,7 +139,7 @@ async def test_tracing_is_off_by_default_but_the_request_id_still_reaches_the_jo
 ) -> None:
     assert Settings().tracing_enabled is False
     message_id = await failed_message(db, world)
-    plain = dataclasses.replace(settings, queue_name=f"cohort-test-{uuid.uuid4().hex[:8]}")
+    plain = dataclasses.replace(settings, queue_name=fresh_queue_name())
     exporter.clear()
     async with AsyncTestClient(app=create_app(plain), base_url="http://testserver.local") as client:
         response = await client.post(

@@ -49,8 +49,6 @@ from cohort.security.authentication import provide_actor
 from cohort.security.controllers import GitHubAuthController
 from cohort.security.session import SessionCookieConfig, SessionLifetime
 from cohort.web.caching import HttpCachingMiddleware
-from cohort.web.content_type import RequireJsonBody
-from cohort.web.csrf import CrossSiteWriteGuard
 from cohort.web.dependencies import resolve_dependencies_in_order
 from cohort.web.docs import docs_assets, render_plugins
 from cohort.web.errors import EXCEPTION_HANDLERS
@@ -58,7 +56,7 @@ from cohort.web.events import publish_after_commit
 from cohort.web.headers import security_headers
 from cohort.web.health import HealthController
 from cohort.web.jobs import commit_then_enqueue, queue_lifespan
-from cohort.web.metrics import SESSION_MAKER_STATE_KEY, MetricsController, prometheus_config
+from cohort.web.metrics import SESSION_MAKER_STATE_KEY, MetricsController, RequestMetrics
 from cohort.web.middleware import RequestContextMiddleware
 from cohort.web.openapi import install as install_exact_openapi
 from cohort.web.openapi import openapi_config
@@ -67,6 +65,7 @@ from cohort.web.rate_limits import STORE_NAME, rate_limit_middleware, rate_limit
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
 from cohort.web.tracing import RequestIdSpanMiddleware, request_tracing_config
 from cohort.web.transactions import RequestSessionConfig, settle_transaction
+from cohort.web.write_guards import WriteGuards
 
 SUBSCRIBER_BACKLOG = 1_000
 """Events kept per GraphQL subscription that has not consumed them yet."""
@@ -93,6 +92,7 @@ class _Observability:
     plugins: list[Any] = field(default_factory=list)
     middleware: list[Any] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    request_metrics: RequestMetrics | None = None
 
 
 def _observability(
@@ -103,7 +103,7 @@ def _observability(
     instrument_pool(database.get_engine(), "api")
     if settings.metrics_enabled:
         wiring.route_handlers.append(MetricsController)
-        wiring.middleware.append(prometheus_config().middleware)
+        wiring.request_metrics = RequestMetrics()
         wiring.state[SESSION_MAKER_STATE_KEY] = sessions
     if configure_tracing(settings, "api"):
         instrument_engine(database.get_engine())
@@ -173,13 +173,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         plugins=[SQLAlchemyPlugin(config=database), channels, *observability.plugins],
         middleware=[
-            RequestContextMiddleware(),
-            _session_config(settings).middleware,
-            SessionLifetime(settings.session_max_age_seconds, settings.session_idle_timeout_seconds),
-            CrossSiteWriteGuard([settings.public_base_url, *settings.cors_allow_origins]),
-            RequireJsonBody(),
+            RequestContextMiddleware(observability.request_metrics),
+            _session_config(settings).lazy_middleware(
+                SessionLifetime(settings.session_max_age_seconds, settings.session_idle_timeout_seconds)
+            ),
+            WriteGuards([settings.public_base_url, *settings.cors_allow_origins]),
             *rate_limit_middleware(settings),
-            HttpCachingMiddleware(settings.session_cookie_key),
+            HttpCachingMiddleware(),
             *observability.middleware,
         ],
         state=State(observability.state),

@@ -91,6 +91,23 @@ GITHUB_RATE_LIMIT_REMAINING = Gauge(
     multiprocess_mode="mostrecent",
 )
 
+HTTP_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_HTTP_LABELS = ["method", "path", "status_code", "app_name"]
+HTTP_REQUESTS = Counter(f"{PREFIX}_http_requests", "Total requests", _HTTP_LABELS)
+HTTP_REQUEST_DURATION = Histogram(
+    f"{PREFIX}_http_request_duration_seconds",
+    "Request duration, in seconds",
+    _HTTP_LABELS,
+    buckets=HTTP_LATENCY_BUCKETS,
+)
+HTTP_REQUESTS_IN_PROGRESS = Gauge(
+    f"{PREFIX}_http_requests_in_progress",
+    "Total requests currently in progress",
+    _HTTP_LABELS,
+    multiprocess_mode="livesum",
+)
+HTTP_REQUEST_ERRORS = Counter(f"{PREFIX}_http_requests_error", "Total errors in requests", _HTTP_LABELS)
+
 
 def multiprocess_enabled() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
@@ -149,10 +166,13 @@ def instrument_pool(engine: AsyncEngine, role: str) -> None:
     if not isinstance(pool, QueuePool):
         return  # NullPool (e.g. behind PgBouncer) keeps no connections to report
     DB_POOL_SIZE.labels(role).set(pool.size())
+    # bound once: looking a labelled child up takes a lock, and this runs twice per request
+    in_use_gauge, overflow_gauge = DB_POOL_IN_USE.labels(role), DB_POOL_OVERFLOW.labels(role)
+    size = pool.size()
 
     def report(in_use: int) -> None:
-        DB_POOL_IN_USE.labels(role).set(in_use)
-        DB_POOL_OVERFLOW.labels(role).set(max(0, in_use - pool.size()))
+        in_use_gauge.set(in_use)
+        overflow_gauge.set(max(0, in_use - size))
 
     def on_checkout(*_: Any) -> None:
         report(pool.checkedout())

@@ -16,11 +16,11 @@ from typing import Any
 from uuid import UUID
 
 from litestar.connection import ASGIConnection
-from litestar.enums import ScopeType
 from litestar.exceptions import SerializationException
-from litestar.middleware import ASGIMiddleware
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.session.base import SessionMiddleware
 from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_USER_KEY = "uid"
 SESSION_EPOCH_KEY = "epoch"
@@ -49,6 +49,11 @@ class SessionCookieConfig(CookieBackendConfig):
     """``CookieBackendConfig`` using :class:`TolerantCookieBackend`."""
 
     _backend_class = TolerantCookieBackend
+
+    def lazy_middleware(self, lifetime: SessionLifetime) -> DefineMiddleware:
+        """The session middleware for this cookie (see :class:`LazySessionMiddleware`)."""
+        backend = self._backend_class(config=self)
+        return DefineMiddleware(LazySessionMiddleware, backend=backend, lifetime=lifetime)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +91,15 @@ def session_credential(connection: ASGIConnection[Any, Any, Any, Any]) -> Sessio
         return None
 
 
-class SessionLifetime(ASGIMiddleware):
-    """Empty a signed-in session that outlived its absolute lifetime or idle timeout (the response
-    then clears the cookie), and note its use. Sits just inside the session middleware."""
+@dataclass(frozen=True, slots=True)
+class SessionLifetime:
+    """How long a signed-in session lasts: emptied once it outlived its absolute lifetime or idle
+    timeout (the response then clears the cookie); its use is noted otherwise."""
 
-    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+    max_age_seconds: int
+    idle_timeout_seconds: int
 
-    def __init__(self, max_age_seconds: int, idle_timeout_seconds: int) -> None:
-        self.max_age_seconds = max_age_seconds
-        self.idle_timeout_seconds = idle_timeout_seconds
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+    def apply(self, scope: Scope) -> None:
         session = scope.get("session")
         if isinstance(session, dict) and session.get(SESSION_USER_KEY):
             now = int(time.time())
@@ -104,7 +107,6 @@ class SessionLifetime(ASGIMiddleware):
                 scope["session"] = {}
             elif now - session[SEEN_AT_KEY] >= SEEN_RESOLUTION_SECONDS:
                 session[SEEN_AT_KEY] = now
-        await next_app(scope, receive, send)
 
     def expired(self, session: dict[str, Any], now: int) -> bool:
         issued, seen = session.get(ISSUED_AT_KEY), session.get(SEEN_AT_KEY)
@@ -115,3 +117,39 @@ class SessionLifetime(ASGIMiddleware):
             or now - issued >= self.max_age_seconds
             or now - seen >= self.idle_timeout_seconds
         )
+
+
+class LazySessionMiddleware(SessionMiddleware[TolerantCookieBackend]):
+    """Litestar's session middleware, paid for only by requests that carry the cookie.
+
+    Scripts and most API clients send no cookie: for them the session starts empty without parsing
+    cookies or building a connection object, and the response is left alone unless the request
+    signed somebody in. A request with the cookie is decoded and re-encoded as before, after
+    :class:`SessionLifetime` had its say.
+    """
+
+    def __init__(self, app: ASGIApp, backend: TolerantCookieBackend, lifetime: SessionLifetime) -> None:
+        super().__init__(app, backend)
+        self.lifetime = lifetime
+        self.cookie_name = backend.config.key.encode()
+
+    def _carries_cookie(self, scope: Scope) -> bool:
+        return any(name == b"cookie" and self.cookie_name in value for name, value in scope["headers"])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._carries_cookie(scope):
+            connection = ASGIConnection[Any, Any, Any, Any](scope, receive=receive, send=send)
+            scope["session"] = await self.backend.load_from_connection(connection)
+            self.lifetime.apply(scope)
+            await self.app(scope, receive, self.create_send_wrapper(connection))
+            return
+        scope["session"] = {}
+
+        async def send_new_session(message: Message) -> None:
+            session = scope.get("session")
+            if message["type"] == "http.response.start" and session:
+                connection = ASGIConnection[Any, Any, Any, Any](scope, receive=receive, send=send)
+                await self.backend.store_in_message(session, message, connection)
+            await send(message)
+
+        await self.app(scope, receive, send_new_session)

@@ -38,32 +38,27 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in candidates or any(tag.removeprefix("W/") == etag for tag in candidates)
 
 
-def _authenticated(scope: Scope, session_cookie: str) -> bool:
-    headers = MutableScopeHeaders(scope)
-    return bool(headers.get("authorization")) or f"{session_cookie}=" in (headers.get("cookie") or "")
+def authenticated(scope: Scope, session_cookie: bytes) -> bool:
+    """Whether the request carries a credential (an ``Authorization`` header or the session cookie);
+    read from the raw headers, since every response asks."""
+    for name, value in scope["headers"]:
+        if name == b"authorization" or (name == b"cookie" and session_cookie + b"=" in value):
+            return True
+    return False
 
 
 class HttpCachingMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
+    """``ETag`` revalidation for the handlers marked with :data:`ETAG_OPT`; every other request
+    passes straight through (``private, no-store`` is set by :mod:`cohort.web.headers`)."""
 
-    def __init__(self, session_cookie: str) -> None:
-        self.session_cookie = session_cookie
+    scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler: Any = scope.get("route_handler")
         if scope.get("method") in {"GET", "HEAD"} and handler is not None and handler.opt.get(ETAG_OPT):
             await self._revalidating(scope, receive, send, next_app)
             return
-        private = _authenticated(scope, self.session_cookie)
-
-        async def send_private(message: Message) -> None:
-            if private and message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                if "cache-control" not in headers:
-                    headers["Cache-Control"] = PRIVATE
-            await send(message)
-
-        await next_app(scope, receive, send_private)
+        await next_app(scope, receive, send)
 
     async def _revalidating(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Hold a successful answer back until its body is known, to tag it or answer 304."""

@@ -12,11 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Scope
 
 JSON_REQUIRED = "send the request body as JSON, with 'Content-Type: application/json'"
 
@@ -39,15 +37,10 @@ def _has_body(headers: MutableScopeHeaders) -> bool:
     return bool(headers.get("transfer-encoding")) or (length is not None and length.strip() not in {"", "0"})
 
 
-class RequireJsonBody(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        headers = MutableScopeHeaders(scope)
-        if (
-            takes_json_body(scope.get("route_handler"))
-            and _has_body(headers)
-            and not is_json(headers.get("content-type"))
-        ):
-            raise HTTPException(status_code=415, detail=JSON_REQUIRED)
-        await next_app(scope, receive, send)
+def require_json_body(scope: Scope) -> None:
+    """415 for a body the handler would read that is not declared JSON."""
+    if not takes_json_body(scope.get("route_handler")):
+        return
+    headers = MutableScopeHeaders(scope)
+    if _has_body(headers) and not is_json(headers.get("content-type")):
+        raise HTTPException(status_code=415, detail=JSON_REQUIRED)

@@ -18,9 +18,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from litestar.datastructures import Headers
-from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Scope
 
 from cohort.errors import PermissionDenied
 from cohort.security.session import SESSION_USER_KEY
@@ -38,26 +36,23 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-class CrossSiteWriteGuard(ASGIMiddleware):
+class CrossSiteWriteGuard:
     """Refuse cookie-authenticated writes from other origins (see the module docstring).
 
-    Sits inside the session middleware, so the session the request carries is already decoded.
+    Called for every write after the session middleware, so the session the request carries is
+    already decoded (:class:`cohort.web.write_guards.WriteGuards`).
     """
-
-    scopes = (ScopeType.HTTP,)
 
     def __init__(self, trusted_origins: Iterable[str]) -> None:
         self.trusted_origins = frozenset(origin_of(o) for o in trusted_origins)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope.get("method", "GET") not in SAFE_METHODS:
-            headers = Headers.from_scope(scope)
-            if _rides_on_the_cookie(scope, headers) and not self._from_a_trusted_page(headers):
-                raise CrossSiteRequestRefused(
-                    "this request carries the session cookie but does not come from a trusted page; "
-                    "browsers send Origin with writes, and scripts use 'Authorization: Bearer <token>'"
-                )
-        await next_app(scope, receive, send)
+    def check(self, scope: Scope) -> None:
+        headers = Headers.from_scope(scope)
+        if _rides_on_the_cookie(scope, headers) and not self._from_a_trusted_page(headers):
+            raise CrossSiteRequestRefused(
+                "this request carries the session cookie but does not come from a trusted page; "
+                "browsers send Origin with writes, and scripts use 'Authorization: Bearer <token>'"
+            )
 
     def _from_a_trusted_page(self, headers: Headers) -> bool:
         if headers.get("sec-fetch-site") == "same-origin":

@@ -4,9 +4,10 @@ which sees every message the app sends).
 - ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` (the OAuth callback URL
   carries a code; nothing here needs to tell other sites where a visitor came from);
 - no framing (``X-Frame-Options: DENY`` and CSP ``frame-ancestors 'none'``): clickjacking;
-- JSON: ``Content-Security-Policy: default-src 'none'`` (a JSON answer never runs anything) and
-  ``Cache-Control: no-store`` unless the handler chose a policy, so answers for a signed-in caller
-  are not kept by browsers or shared caches;
+- JSON: ``Content-Security-Policy: default-src 'none'`` (a JSON answer never runs anything);
+- ``Cache-Control``, unless the handler (or :mod:`cohort.web.caching`) chose a policy:
+  ``private, no-store`` on anything answered to a caller who sent credentials, ``no-store`` on
+  other JSON, so answers for a signed-in caller are kept by neither browsers nor shared caches;
 - the API docs page gets a CSP naming exactly what it loads;
 - ``Strict-Transport-Security`` when the request came over HTTPS, or, outside development and
   test, when the public address is HTTPS (a TLS-terminating proxy in front).
@@ -20,6 +21,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from cohort.config import Settings
+from cohort.web.caching import PRIVATE, authenticated
 
 DOCS_PREFIX = "/docs"
 HSTS = "max-age=63072000; includeSubDomains"
@@ -47,6 +49,7 @@ DOCS_CSP = "; ".join(
 def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
     """The ``before_send`` hook for ``settings``."""
     always_hsts = not settings.is_local and settings.public_base_url.lower().startswith("https://")
+    session_cookie = settings.session_cookie_key.encode()
 
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
@@ -63,8 +66,11 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
                 headers["content-security-policy"] = JSON_CSP
             else:
                 headers["content-security-policy"] = NO_FRAMING
-        if content_type.startswith("application/json") and "cache-control" not in headers:
-            headers["cache-control"] = "no-store"
+        if "cache-control" not in headers:
+            if authenticated(scope, session_cookie):
+                headers["cache-control"] = PRIVATE
+            elif content_type.startswith("application/json"):
+                headers["cache-control"] = "no-store"
         if always_hsts or scope.get("scheme") == "https":
             headers["strict-transport-security"] = HSTS
 

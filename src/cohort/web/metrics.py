@@ -1,8 +1,9 @@
 """``GET /metrics`` for Prometheus, and the request metrics behind it.
 
-Request counts and latency come from Litestar's Prometheus middleware, labelled by route template
-(``/api/v1/cohorts/{cohort_id}``), method and status; paths no route matches are not counted, so
-scanners cannot blow up the label set. Gauges that describe shared state (queue depth, outbox
+Request counts and latency are recorded by the request-context middleware
+(:class:`RequestMetrics`), labelled by route template (``/api/v1/cohorts/{cohort_id}``), method and
+status, with the names and labels of Litestar's Prometheus middleware; paths no route matches are
+not counted, so scanners cannot blow up the label set. Gauges that describe shared state (queue depth, outbox
 backlog) are read when scraped.
 
 Access: with ``METRICS_TOKEN`` set, a scrape must send ``Authorization: Bearer <token>``; without
@@ -19,16 +20,18 @@ from typing import Any
 import structlog
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.plugins.prometheus import PrometheusConfig
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.config import Settings
 from cohort.domain.common import utcnow
 from cohort.domain.notifications.backlog import outbox_backlog
 from cohort.observability.metrics import (
+    HTTP_REQUEST_DURATION,
+    HTTP_REQUEST_ERRORS,
+    HTTP_REQUESTS,
+    HTTP_REQUESTS_IN_PROGRESS,
     OUTBOX_OLDEST_PENDING_AGE,
     OUTBOX_PENDING,
-    PREFIX,
     QUEUE_JOBS,
     exposition,
 )
@@ -38,18 +41,49 @@ from cohort.web.jobs import QUEUE_STATE_KEY
 log = structlog.get_logger("cohort.metrics")
 METRICS_PATH = "/metrics"
 SESSION_MAKER_STATE_KEY = "metrics_sessions"
-LATENCY_BUCKETS: list[str | float] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
+APP_LABEL = "cohort"
 
 
-def prometheus_config() -> PrometheusConfig:
-    return PrometheusConfig(
-        app_name="cohort",
-        prefix=f"{PREFIX}_http",
-        group_path=True,
-        exclude=[f"^{METRICS_PATH}$"],
-        exclude_unhandled_paths=True,
-        buckets=LATENCY_BUCKETS,
-    )
+class RequestMetrics:
+    """Counts, latency and in-flight requests per (method, route template, status).
+
+    The labelled children are looked up once per combination and kept: prometheus-client's
+    ``labels()`` takes a lock and builds a key on every call, and every request records three
+    values.
+    """
+
+    def __init__(self) -> None:
+        self._in_progress: dict[tuple[str, str], Any] = {}
+        self._outcomes: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+    def started(self, method: str, path: str) -> Any | None:
+        """Count the request in flight; returns what :meth:`finished` needs, ``None`` if not counted."""
+        if path == METRICS_PATH:
+            return None
+        gauge = self._in_progress.get((method, path))
+        if gauge is None:
+            gauge = self._in_progress[(method, path)] = HTTP_REQUESTS_IN_PROGRESS.labels(
+                method, path, "200", APP_LABEL
+            )
+        gauge.inc()
+        return gauge
+
+    def finished(self, in_flight: Any, method: str, path: str, status: int, seconds: float) -> None:
+        in_flight.dec()
+        children = self._outcomes.get((method, path, status))
+        if children is None:
+            labels = (method, path, str(status), APP_LABEL)
+            errors = HTTP_REQUEST_ERRORS.labels(*labels) if status >= 500 else None
+            children = self._outcomes[(method, path, status)] = (
+                HTTP_REQUESTS.labels(*labels),
+                HTTP_REQUEST_DURATION.labels(*labels),
+                errors,
+            )
+        count, duration, errors = children
+        count.inc()
+        duration.observe(seconds)
+        if errors is not None:
+            errors.inc()
 
 
 def _allowed(request: Request[Any, Any, Any], settings: Settings) -> Response[dict[str, Any]] | None:

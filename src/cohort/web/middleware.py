@@ -25,6 +25,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Message, Receive, Scope, Send
 
 from cohort.logging import write_access_line
+from cohort.web.metrics import RequestMetrics
 from cohort.web.unavailable import RETRYABLE_KEY, UNAVAILABLE_KEY
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -48,11 +49,17 @@ async def _empty_body() -> HTTPRequestEvent:
 
 
 class RequestContextMiddleware(ASGIMiddleware):
-    """Tag each request with an id (the caller's ``X-Request-ID`` if sane), echo it, log the outcome."""
+    """Tag each request with an id (the caller's ``X-Request-ID`` if sane), echo it, log the outcome
+    and, given ``metrics``, count it."""
 
     scopes = (ScopeType.HTTP,)
 
+    def __init__(self, metrics: RequestMetrics | None = None) -> None:
+        self.metrics = metrics
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        metrics, method = self.metrics, str(scope.get("method"))
+        in_flight = None if metrics is None else metrics.started(method, scope["path_template"])
         request_id = _incoming_id(scope) or uuid4().hex
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
@@ -82,7 +89,15 @@ class RequestContextMiddleware(ASGIMiddleware):
                     state.pop(RETRYABLE_KEY, None)
                     state.pop(UNAVAILABLE_KEY, None)
                     await next_app(_fresh(scope, state), _empty_body, send_with_id)
+            except Exception as refused:
+                # raised by a middleware inside this one (a cross-site write, a rate limit): the
+                # app's exception handler answers it with the error's status
+                status = getattr(refused, "status_code", 500)
+                raise
             finally:
+                if metrics is not None and in_flight is not None:
+                    duration = time.perf_counter() - started
+                    metrics.finished(in_flight, method, scope["path_template"], status, duration)
                 if _stdlib_access.isEnabledFor(logging.INFO):
                     self._log(scope, state, status, started)
 

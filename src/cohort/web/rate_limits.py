@@ -68,6 +68,12 @@ class CohortRateLimitMiddleware(RateLimitMiddleware):
     store_up = True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.config
+        assert isinstance(limit, NamedRateLimitConfig)
+        if not limit.applies_to(scope):
+            # decided on the raw scope: most requests (every read) pass without a Request object
+            await self.app(scope, receive, send)
+            return
         try:
             await super().__call__(scope, receive, send)
         except TooManyRequestsException as refused:
@@ -110,47 +116,50 @@ class CohortRateLimitMiddleware(RateLimitMiddleware):
             log.info("rate_limits_resumed")
 
 
+def _never(_: Scope) -> bool:
+    return False
+
+
 @dataclass
 class NamedRateLimitConfig(RateLimitConfig):
-    """One limit: its name keys its counters apart from the other limits'."""
+    """One limit: its name keys its counters apart from the other limits', and ``applies`` says,
+    from the raw ASGI scope, which requests it counts."""
 
     name: str = "requests"
+    applies: Callable[[Scope], bool] = _never
 
-
-def _is_exempt(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.route_handler.opt.get(EXEMPT_OPT_KEY))
+    def applies_to(self, scope: Scope) -> bool:
+        handler = scope.get("route_handler")
+        exempt = handler is not None and handler.opt.get(EXEMPT_OPT_KEY)
+        return not exempt and self.applies(scope)
 
 
 def _limit(
-    name: str, per_minute: int, applies: Callable[[Request[Any, Any, Any]], bool], key: Callable[..., str]
+    name: str, per_minute: int, applies: Callable[[Scope], bool], key: Callable[..., str]
 ) -> DefineMiddleware | None:
     if per_minute <= 0:
         return None
-
-    def check(request: Request[Any, Any, Any]) -> bool:
-        return not _is_exempt(request) and applies(request)
-
     config = NamedRateLimitConfig(
         rate_limit=("minute", per_minute),
         name=name,
+        applies=applies,
         identifier_for_request=key,
-        check_throttle_handler=check,
         middleware_class=CohortRateLimitMiddleware,
         store=STORE_NAME,
     )
     return config.middleware
 
 
-def is_sign_in(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith("/auth/")
+def is_sign_in(scope: Scope) -> bool:
+    return scope["path"].startswith("/auth/")
 
 
-def is_token_creation(request: Request[Any, Any, Any]) -> bool:
-    return request.method == "POST" and request.url.path.rstrip("/") == TOKENS_PATH
+def is_token_creation(scope: Scope) -> bool:
+    return scope.get("method") == "POST" and scope["path"].rstrip("/") == TOKENS_PATH
 
 
-def is_rest_write(request: Request[Any, Any, Any]) -> bool:
-    return request.method in WRITE_METHODS and request.url.path.startswith("/api/")
+def is_rest_write(scope: Scope) -> bool:
+    return scope.get("method") in WRITE_METHODS and scope["path"].startswith("/api/")
 
 
 def rate_limit_middleware(settings: Settings) -> list[DefineMiddleware]:

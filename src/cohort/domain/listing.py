@@ -99,11 +99,15 @@ async def list_rows(
         statements = _STATEMENTS[key] = _list_statements(model, params, *build())
     page, count = statements
     bound = {**values, "limit_": params.limit, "offset_": params.offset}
-    rows = (await session.execute(page, bound)).all()
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # what the ORM session's own execute would have done first
+    # on the session's connection: the rows are plain columns, so the ORM's result layer adds nothing
+    connection = await session.connection()
+    rows = (await connection.execute(page, bound)).all()
     if rows:
         total = rows[0][-1]
     elif params.offset > 0:
-        total = await session.scalar(count, values) or 0
+        total = await connection.scalar(count, values) or 0
     else:
         total = 0
     return Page(items=rows, total=total, params=params)

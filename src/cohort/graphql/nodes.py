@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 from uuid import UUID
@@ -54,11 +55,18 @@ def uuid_of(gid: relay.GlobalID, cls: type[Any], field: str) -> UUID:
     return value
 
 
+@functools.cache
+def _init_names(cls: type[Any]) -> tuple[str, ...]:
+    """The constructor's field names of a strawberry type (a dataclass), read once per type: a
+    dashboard builds hundreds of objects per request."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
+
+
 def build(cls: type[T], source: object, /, **values: Any) -> T:
     """A GraphQL object from the same-named attributes of ``source`` (plus ``values``)."""
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # strawberry types are dataclasses
-    names = [f.name for f in fields if f.init and f.name not in values]
-    return cls(**{name: getattr(source, name) for name in names}, **values)
+    names = _init_names(cls)  # type: ignore[arg-type]  # classes are hashable
+    found = {name: getattr(source, name) for name in names if name not in values}
+    return cls(**found, **values)
 
 
 class LoadedNode(relay.Node):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Redirect
 
@@ -17,6 +16,7 @@ from cohort.domain.identity.services import UserService
 from cohort.errors import NotAuthenticated
 from cohort.security.session import new_session, session_credential
 from cohort.security.signin import sign_in_with_github
+from cohort.web.dependencies import provide_service
 from cohort.web.errors import documented_errors
 
 OAUTH_STATE_KEY = "oauth_state"
@@ -28,7 +28,7 @@ class GitHubAuthController(Controller):
 
     path = "/auth"
     tags = ["auth"]
-    dependencies = {"user_service": Provide(create_service_provider(UserService))}
+    dependencies = {"user_service": provide_service(UserService)}
 
     @get("/github/login", summary="Start GitHub sign-in", status_code=302)
     async def login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Redirect:

@@ -7,10 +7,9 @@ import json
 from typing import Annotated, Any
 from uuid import UUID
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from cohort.config import Settings
@@ -33,6 +32,7 @@ from cohort.errors import InvalidRequest, NotAuthenticated
 from cohort.github import verify_signature
 from cohort.security.actor import Actor
 from cohort.web.convert import to_schema
+from cohort.web.dependencies import provide_service
 from cohort.web.errors import GUARDED_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, documented_errors
 from cohort.web.listing import page_of, sorted_by
 
@@ -60,10 +60,10 @@ class ClassroomController(Controller):
     path = "/api/v1"
     tags = ["github"]
     dependencies = {
-        "github_settings_service": Provide(create_service_provider(CohortGitHubService)),
-        "template_service": Provide(create_service_provider(ProjectTemplateService)),
-        "provisioning_service": Provide(create_service_provider(ProvisioningService)),
-        "repository_service": Provide(create_service_provider(RepositoryService)),
+        "github_settings_service": provide_service(CohortGitHubService),
+        "template_service": provide_service(ProjectTemplateService),
+        "provisioning_service": provide_service(ProvisioningService),
+        "repository_service": provide_service(RepositoryService),
     }
 
     @get(
@@ -174,7 +174,7 @@ class GitHubWebhookController(Controller):
 
     path = "/webhooks/github"
     tags = ["github"]
-    dependencies = {"delivery_service": Provide(create_service_provider(DeliveryService))}
+    dependencies = {"delivery_service": provide_service(DeliveryService)}
 
     @post(
         "/",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
@@ -31,6 +30,7 @@ from cohort.domain.roles import Role
 from cohort.security.actor import Actor
 from cohort.web.caching import ETAG_OPT
 from cohort.web.convert import to_schema
+from cohort.web.dependencies import provide_service
 from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS, documented_errors
 from cohort.web.listing import Search, page_of, sorted_by
 
@@ -42,7 +42,7 @@ def provide_github_users(settings: NamedDependency[Settings]) -> GitHubDirectory
 class ProgramController(Controller):
     path = "/api/v1/programs"
     tags = ["programs"]
-    dependencies = {"program_service": Provide(create_service_provider(ProgramService))}
+    dependencies = {"program_service": provide_service(ProgramService)}
 
     @get(
         "/",
@@ -107,7 +107,7 @@ class ProgramController(Controller):
 class CohortController(Controller):
     path = "/api/v1/cohorts"
     tags = ["cohorts"]
-    dependencies = {"cohort_service": Provide(create_service_provider(CohortService))}
+    dependencies = {"cohort_service": provide_service(CohortService)}
 
     @get(
         "/",
@@ -177,7 +177,7 @@ class CohortController(Controller):
 class MembershipController(Controller):
     path = "/api/v1"
     tags = ["memberships"]
-    dependencies = {"membership_service": Provide(create_service_provider(MembershipService))}
+    dependencies = {"membership_service": provide_service(MembershipService)}
 
     @get(
         "/cohorts/{cohort_id:uuid}/memberships",

@@ -6,10 +6,9 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,13 +28,14 @@ from cohort.domain.identity.services import ApiTokenService, UserService
 from cohort.domain.listing import ListParams
 from cohort.security.actor import Actor, Profile
 from cohort.web.convert import to_schema, to_schemas
+from cohort.web.dependencies import provide_service
 from cohort.web.errors import documented_errors
 from cohort.web.listing import Search, page_of, sorted_by
 
 OAUTH_STATE_KEY = "oauth_state"
 
-user_service = Provide(create_service_provider(UserService))
-token_service = Provide(create_service_provider(ApiTokenService))
+user_service = provide_service(UserService)
+token_service = provide_service(ApiTokenService)
 
 
 def _me(user: User | Profile, actor: Actor) -> MeRead:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, delete, get, patch, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from cohort.domain.lessons.schemas import LessonCreate, LessonOrder, LessonRead, LessonUpdate
@@ -16,6 +15,7 @@ from cohort.domain.listing import ListParams
 from cohort.security.actor import Actor
 from cohort.web.caching import ETAG_OPT
 from cohort.web.convert import to_schema, to_schemas
+from cohort.web.dependencies import provide_service
 from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from cohort.web.listing import page_of, sorted_by
 
@@ -23,7 +23,7 @@ from cohort.web.listing import page_of, sorted_by
 class LessonController(Controller):
     path = "/api/v1"
     tags = ["lessons"]
-    dependencies = {"lesson_service": Provide(create_service_provider(LessonService))}
+    dependencies = {"lesson_service": provide_service(LessonService)}
 
     @get(
         "/cohorts/{cohort_id:uuid}/lessons",

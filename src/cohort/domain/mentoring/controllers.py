@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Response, delete, get, patch, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, RawBody
@@ -51,6 +50,7 @@ from cohort.domain.mentoring.views import MenteeView, MyMentorView, RunDetail
 from cohort.errors import InvalidRequest
 from cohort.security.actor import Actor
 from cohort.web.convert import to_schema, to_schemas
+from cohort.web.dependencies import provide_service
 from cohort.web.errors import DELETE_ERRORS, GUARDED_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, documented_errors
 from cohort.web.listing import page_of, sorted_by
 
@@ -132,9 +132,9 @@ class MentorProfileController(Controller):
     path = "/api/v1"
     tags = ["mentoring"]
     dependencies = {
-        "mentor_profiles": Provide(create_service_provider(MentorProfileService)),
-        "learner_profiles": Provide(create_service_provider(LearnerProfileService)),
-        "profile_import": Provide(create_service_provider(ProfileImportService)),
+        "mentor_profiles": provide_service(MentorProfileService),
+        "learner_profiles": provide_service(LearnerProfileService),
+        "profile_import": provide_service(ProfileImportService),
     }
 
     @get(
@@ -289,8 +289,8 @@ class PairingController(Controller):
     path = "/api/v1"
     tags = ["mentoring"]
     dependencies = {
-        "pairing": Provide(create_service_provider(PairingService)),
-        "rules": Provide(create_service_provider(PairingRuleService)),
+        "pairing": provide_service(PairingService),
+        "rules": provide_service(PairingRuleService),
     }
 
     @post(
@@ -398,8 +398,8 @@ class MentorshipController(Controller):
     path = "/api/v1"
     tags = ["mentoring"]
     dependencies = {
-        "mentorships": Provide(create_service_provider(MentorshipService)),
-        "check_ins": Provide(create_service_provider(CheckInService)),
+        "mentorships": provide_service(MentorshipService),
+        "check_ins": provide_service(CheckInService),
     }
 
     @get(

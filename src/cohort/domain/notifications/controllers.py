@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from jinja2 import Environment, select_autoescape
 from litestar import Controller, MediaType, Request, Response, get, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from cohort.config import Settings
@@ -31,11 +30,12 @@ from cohort.errors import NotFound
 from cohort.mail import InvalidUnsubscribeToken, UnsubscribeTokens
 from cohort.security.actor import Actor
 from cohort.web.convert import to_schema, to_schemas
+from cohort.web.dependencies import provide_service
 from cohort.web.errors import documented_errors
 from cohort.web.listing import page_of, sorted_by
 
-preference_service = Provide(create_service_provider(NotificationPreferenceService))
-outbox_service = Provide(create_service_provider(OutboxService))
+preference_service = provide_service(NotificationPreferenceService)
+outbox_service = provide_service(OutboxService)
 
 
 def _read(preferences: list[EffectivePreference]) -> PreferencesRead:

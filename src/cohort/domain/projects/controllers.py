@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
@@ -27,6 +26,7 @@ from cohort.domain.projects.schemas import (
 from cohort.domain.projects.services import ExtensionService, ProjectService, SubmissionService
 from cohort.security.actor import Actor
 from cohort.web.convert import to_schema
+from cohort.web.dependencies import provide_service
 from cohort.web.errors import DELETE_ERRORS, READ_ERRORS, WRITE_ERRORS, documented_errors
 from cohort.web.listing import page_of, sorted_by
 
@@ -41,9 +41,9 @@ class ProjectController(Controller):
     path = "/api/v1"
     tags = ["projects"]
     dependencies = {
-        "project_service": Provide(create_service_provider(ProjectService)),
-        "extension_service": Provide(create_service_provider(ExtensionService)),
-        "submission_service": Provide(create_service_provider(SubmissionService)),
+        "project_service": provide_service(ProjectService),
+        "extension_service": provide_service(ExtensionService),
+        "submission_service": provide_service(SubmissionService),
         "commits": Provide(provide_commits, sync_to_thread=False),
     }
 

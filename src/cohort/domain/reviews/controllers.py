@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, cast
 from uuid import UUID
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, MediaType, Request, Response, delete, get, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -41,6 +40,7 @@ from cohort.domain.reviews.schemas import (
 from cohort.domain.reviews.services import ReviewedSubmissionService, ReviewService
 from cohort.security.actor import Actor
 from cohort.web.convert import to_schema, to_schemas
+from cohort.web.dependencies import provide_service
 from cohort.web.errors import (
     DELETE_ERRORS,
     GUARDED_READ_ERRORS,
@@ -90,10 +90,10 @@ class SubmissionController(Controller):
     path = "/api/v1/submissions"
     tags = ["submissions"]
     dependencies = {
-        "submission_service": Provide(create_service_provider(ReviewedSubmissionService)),
-        "review_service": Provide(create_service_provider(ReviewService)),
-        "grade_service": Provide(create_service_provider(GradeService)),
-        "repository_service": Provide(create_service_provider(RepositoryService)),
+        "submission_service": provide_service(ReviewedSubmissionService),
+        "review_service": provide_service(ReviewService),
+        "grade_service": provide_service(GradeService),
+        "repository_service": provide_service(RepositoryService),
     }
 
     @get(
@@ -188,8 +188,8 @@ class AllocationController(Controller):
     path = "/api/v1"
     tags = ["allocation"]
     dependencies = {
-        "allocation_service": Provide(create_service_provider(AllocationService)),
-        "exclusion_service": Provide(create_service_provider(ExclusionService)),
+        "allocation_service": provide_service(AllocationService),
+        "exclusion_service": provide_service(ExclusionService),
     }
 
     @post(
@@ -273,8 +273,8 @@ class ReviewController(Controller):
     path = "/api/v1"
     tags = ["reviews"]
     dependencies = {
-        "review_service": Provide(create_service_provider(ReviewService)),
-        "grade_service": Provide(create_service_provider(GradeService)),
+        "review_service": provide_service(ReviewService),
+        "grade_service": provide_service(GradeService),
     }
 
     @get(
@@ -407,8 +407,8 @@ class ProgressController(Controller):
     path = "/api/v1"
     tags = ["progress"]
     dependencies = {
-        "gradebook_service": Provide(create_service_provider(GradebookService)),
-        "progress_service": Provide(create_service_provider(ProgressService)),
+        "gradebook_service": provide_service(GradebookService),
+        "progress_service": provide_service(ProgressService),
     }
 
     @get(

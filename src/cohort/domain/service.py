@@ -18,13 +18,28 @@ S = TypeVar("S", bound="Service[Any]")
 
 
 class Service(SQLAlchemyAsyncRepositoryService[ModelT]):
-    """A repository service with access to its siblings on the same session."""
+    """A repository service with access to its siblings on the same session.
+
+    The repository (with its base statement) is built on first use, not with the service: many
+    requests only need the session (hot lists run their own statements, a cohort check is often
+    answered by the caller's roles), and every request builds a service or two.
+    """
+
+    def __init__(self, session: AsyncSession, **options: Any) -> None:
+        self._session = session
+        self._repository_options = options
+
+    @property
+    def repository(self) -> Any:
+        found = self.__dict__.get("_repository_instance")
+        if found is None:
+            super().__init__(self._session, **self._repository_options)
+            found = self._repository_instance
+        return found
 
     @property
     def session(self) -> AsyncSession:
-        session = self.repository.session
-        assert isinstance(session, AsyncSession)
-        return session
+        return self._session
 
     def sibling(self, service_type: type[S]) -> S:
         """The ``service_type`` sharing this service's session (created on first use)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from cohort.config import Settings
@@ -46,6 +45,17 @@ DOCS_CSP = "; ".join(
 )
 
 
+_FIXED = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+"""Set on every response, replacing whatever a handler set."""
+_REPLACED = frozenset(name for name, _ in _FIXED)
+_DOCS_CSP, _JSON_CSP, _NO_FRAMING = DOCS_CSP.encode(), JSON_CSP.encode(), NO_FRAMING.encode()
+_PRIVATE, _HSTS = PRIVATE.encode(), HSTS.encode()
+
+
 def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
     """The ``before_send`` hook for ``settings``."""
     always_hsts = not settings.is_local and settings.public_base_url.lower().startswith("https://")
@@ -54,24 +64,32 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        headers["x-content-type-options"] = "nosniff"
-        headers["referrer-policy"] = "no-referrer"
-        headers["x-frame-options"] = "DENY"
-        content_type = (headers.get("content-type") or "").lower()
-        if "content-security-policy" not in headers:
-            if scope.get("path", "").startswith(DOCS_PREFIX) and content_type.startswith("text/html"):
-                headers["content-security-policy"] = DOCS_CSP
-            elif content_type.startswith("application/json"):
-                headers["content-security-policy"] = JSON_CSP
+        # the raw header list, read once: this runs for every response
+        raw: list[tuple[bytes, bytes]] = [
+            (name, value) for name, value in message.get("headers", ()) if name.lower() not in _REPLACED
+        ]
+        present = {name.lower() for name, _ in raw}
+        content_type = b""
+        for name, value in raw:
+            if name.lower() == b"content-type":
+                content_type = value.lower()
+                break
+        raw += _FIXED
+        if b"content-security-policy" not in present:
+            if scope.get("path", "").startswith(DOCS_PREFIX) and content_type.startswith(b"text/html"):
+                raw.append((b"content-security-policy", _DOCS_CSP))
+            elif content_type.startswith(b"application/json"):
+                raw.append((b"content-security-policy", _JSON_CSP))
             else:
-                headers["content-security-policy"] = NO_FRAMING
-        if "cache-control" not in headers:
+                raw.append((b"content-security-policy", _NO_FRAMING))
+        if b"cache-control" not in present:
             if authenticated(scope, session_cookie):
-                headers["cache-control"] = PRIVATE
-            elif content_type.startswith("application/json"):
-                headers["cache-control"] = "no-store"
+                raw.append((b"cache-control", _PRIVATE))
+            elif content_type.startswith(b"application/json"):
+                raw.append((b"cache-control", b"no-store"))
         if always_hsts or scope.get("scheme") == "https":
-            headers["strict-transport-security"] = HSTS
+            raw = [header for header in raw if header[0].lower() != b"strict-transport-security"]
+            raw.append((b"strict-transport-security", _HSTS))
+        message["headers"] = raw
 
     return add_security_headers

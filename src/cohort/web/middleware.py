@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from typing import Any
-from uuid import uuid4
 
 import structlog
 from litestar.enums import ScopeType
@@ -60,7 +60,7 @@ class RequestContextMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         metrics, method = self.metrics, str(scope.get("method"))
         in_flight = None if metrics is None else metrics.started(method, scope["path_template"])
-        request_id = _incoming_id(scope) or uuid4().hex
+        request_id = _incoming_id(scope) or secrets.token_hex(16)
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         header = (_REQUEST_ID_BYTES, request_id.encode())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
 from typing import Any, cast
 from uuid import UUID
 
@@ -9,7 +11,6 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from sqlalchemy import (
-    Row,
     Table,
     select,
     update,
@@ -29,6 +30,7 @@ __all__ = ["SESSION_USER_KEY", "SessionCredential", "authenticate", "resolve_act
 TOKENS = cast("Table", ApiToken.__table__)
 SIGN_IN = "sign in with GitHub or send 'Authorization: Bearer <token>'"
 BAD_TOKEN = "the API token is invalid, expired or revoked"  # noqa: S105
+AUTOCOMMIT = "AUTOCOMMIT"
 
 _CALLER = """
 SELECT u.id, u.github_id, u.login, u.name, u.email, u.avatar_url, u.time_zone, u.is_admin, u.created_at,
@@ -59,30 +61,46 @@ CALLER_BY_ID = _CALLER.format(
 """The same for a session cookie's user id."""
 
 
-async def _caller_row(db_session: AsyncSession, sql: str, *values: Any) -> Any:
+async def _caller_row(db_session: AsyncSession, sql: str, *values: Any) -> Mapping[str, Any] | None:
+    """The caller's row, on the session's connection.
+
+    On an autocommit connection (a read request) the statement goes straight to asyncpg, whose
+    prepared statement is cached per connection: no SQLAlchemy execution context or result
+    object for the statement every request runs. Should that fail (a connection the server
+    closed, say), the statement runs again through SQLAlchemy, which reports the failure as for
+    any other statement: wrapped, and a lost connection invalidates the pool so the request can
+    be retried on a fresh one. Inside a transaction (writes; reads behind PgBouncer) it runs
+    through SQLAlchemy from the start, so it belongs to that transaction.
+    """
     connection = await db_session.connection()
-    return (await connection.exec_driver_sql(sql, values)).one_or_none()
+    sync = connection.sync_connection
+    if sync is not None and sync.get_execution_options().get("isolation_level") == AUTOCOMMIT:
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        with contextlib.suppress(Exception):
+            return cast("Mapping[str, Any] | None", await driver.fetchrow(sql, *values))
+    row = (await connection.exec_driver_sql(sql, values)).one_or_none()
+    return None if row is None else cast("Mapping[str, Any]", row._mapping)
 
 
-def _actor_of(row: Row[Any], *, via_token: bool = False) -> Actor:
-    roles = {cohort_id: Role(role) for cohort_id, role in zip(row.cohort_ids, row.roles, strict=True)}
+def _actor_of(row: Mapping[str, Any], *, via_token: bool = False) -> Actor:
+    roles = {cohort_id: Role(role) for cohort_id, role in zip(row["cohort_ids"], row["roles"], strict=True)}
     profile = Profile(
-        id=row.id,
-        github_id=row.github_id,
-        login=row.login,
-        name=row.name,
-        email=row.email,
-        avatar_url=row.avatar_url,
-        time_zone=row.time_zone,
-        is_admin=row.is_admin,
-        created_at=row.created_at,
+        id=row["id"],
+        github_id=row["github_id"],
+        login=row["login"],
+        name=row["name"],
+        email=row["email"],
+        avatar_url=row["avatar_url"],
+        time_zone=row["time_zone"],
+        is_admin=row["is_admin"],
+        created_at=row["created_at"],
     )
     return Actor(
         user_id=profile.id,
         login=profile.login,
         is_admin=profile.is_admin,
         roles=roles,
-        program_ids=frozenset(row.program_ids),
+        program_ids=frozenset(row["program_ids"]),
         profile=profile,
         via_token=via_token,
     )
@@ -110,15 +128,15 @@ async def resolve_actor(
         row = await _caller_row(db_session, CALLER_BY_TOKEN, hash_token(raw), now)
         if row is None:
             raise NotAuthenticated(BAD_TOKEN)
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
             await db_session.execute(
-                update(TOKENS).where(TOKENS.c.id == row.token_id).values(last_used_at=now)
+                update(TOKENS).where(TOKENS.c.id == row["token_id"]).values(last_used_at=now)
             )
         return _actor_of(row, via_token=True)
     if session_user is None:
         return None
     found = await _caller_row(db_session, CALLER_BY_ID, session_user.user_id)
-    if found is None or found.session_epoch != session_user.epoch:
+    if found is None or found["session_epoch"] != session_user.epoch:
         return None
     return _actor_of(found)
 

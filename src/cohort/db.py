@@ -17,6 +17,11 @@ from sqlalchemy import Enum
 
 from cohort.config import Settings
 
+DRIVER_STATEMENTS_KEY = "cohort.driver_statements"
+"""Set in a request session's ``info`` when its connections go straight to PostgreSQL (not through
+PgBouncer's transaction pooling, where a statement outside a transaction may be prepared on one
+server connection and run on another): a hot statement may then be sent through asyncpg itself."""
+
 Base = UUIDv7AuditBase
 """Every table has a time-ordered UUID primary key plus ``created_at``/``updated_at``."""
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cohort.db import DRIVER_STATEMENTS_KEY
 from cohort.domain.cohorts.models import Cohort, Membership
 from cohort.domain.common import utcnow
 from cohort.domain.identity.models import ApiToken, User
@@ -30,7 +31,8 @@ __all__ = ["SESSION_USER_KEY", "SessionCredential", "authenticate", "resolve_act
 TOKENS = cast("Table", ApiToken.__table__)
 SIGN_IN = "sign in with GitHub or send 'Authorization: Bearer <token>'"
 BAD_TOKEN = "the API token is invalid, expired or revoked"  # noqa: S105
-AUTOCOMMIT = "AUTOCOMMIT"
+_ROLES = {role.value: role for role in Role}
+"""A stored role to its member without ``Role(value)``'s lookup (staff hold dozens of roles)."""
 
 _CALLER = """
 SELECT u.id, u.github_id, u.login, u.name, u.email, u.avatar_url, u.time_zone, u.is_admin, u.created_at,
@@ -64,17 +66,16 @@ CALLER_BY_ID = _CALLER.format(
 async def _caller_row(db_session: AsyncSession, sql: str, *values: Any) -> Mapping[str, Any] | None:
     """The caller's row, on the session's connection.
 
-    On an autocommit connection (a read request) the statement goes straight to asyncpg, whose
-    prepared statement is cached per connection: no SQLAlchemy execution context or result
-    object for the statement every request runs. Should that fail (a connection the server
-    closed, say), the statement runs again through SQLAlchemy, which reports the failure as for
-    any other statement: wrapped, and a lost connection invalidates the pool so the request can
-    be retried on a fresh one. Inside a transaction (writes; reads behind PgBouncer) it runs
-    through SQLAlchemy from the start, so it belongs to that transaction.
+    Where the session allows it (PostgreSQL reached directly), the statement goes straight to
+    asyncpg, whose prepared statement is cached per connection: no SQLAlchemy execution context or
+    result object for the statement every request runs. It runs before the request's transaction
+    issues its first statement, or inside it, on the same connection; under READ COMMITTED either
+    sees the same committed rows. Should it fail (a connection the server closed, say), it runs
+    again through SQLAlchemy, which reports the failure as for any other statement: wrapped, and a
+    lost connection invalidates the pool so that a read can be retried on a fresh one.
     """
     connection = await db_session.connection()
-    sync = connection.sync_connection
-    if sync is not None and sync.get_execution_options().get("isolation_level") == AUTOCOMMIT:
+    if db_session.info.get(DRIVER_STATEMENTS_KEY):
         driver: Any = (await connection.get_raw_connection()).driver_connection
         with contextlib.suppress(Exception):
             return cast("Mapping[str, Any] | None", await driver.fetchrow(sql, *values))
@@ -83,7 +84,7 @@ async def _caller_row(db_session: AsyncSession, sql: str, *values: Any) -> Mappi
 
 
 def _actor_of(row: Mapping[str, Any], *, via_token: bool = False) -> Actor:
-    roles = {cohort_id: Role(role) for cohort_id, role in zip(row["cohort_ids"], row["roles"], strict=True)}
+    roles = {cohort_id: _ROLES[role] for cohort_id, role in zip(row["cohort_ids"], row["roles"], strict=True)}
     profile = Profile(
         id=row["id"],
         github_id=row["github_id"],

@@ -24,6 +24,7 @@ from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cohort import after_commit, events
+from cohort.db import DRIVER_STATEMENTS_KEY
 
 log = structlog.get_logger("cohort.transactions")
 
@@ -53,13 +54,17 @@ def has_unsaved_work(session: AsyncSession) -> bool:
 
 
 class RequestSessionConfig(SQLAlchemyAsyncConfig):
-    """advanced-alchemy's config, handing read requests a session on an autocommit connection."""
+    """advanced-alchemy's config, handing read requests a session on an autocommit connection.
+
+    Used only when the database is reached directly, so its sessions allow driver statements
+    (:data:`cohort.db.DRIVER_STATEMENTS_KEY`)."""
 
     def provide_session(self, state: State, scope: Scope) -> AsyncSession:
         session = cast("AsyncSession | None", get_aa_scope_state(scope, self.session_scope_key))
         if session is not None:
             return session
         session = super().provide_session(state, scope)
+        session.info[DRIVER_STATEMENTS_KEY] = True
         if reads_only(scope):
             engine = state.get(AUTOCOMMIT_ENGINE_KEY)
             if engine is None:

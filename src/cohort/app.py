@@ -17,7 +17,6 @@ from litestar.plugins.opentelemetry import OpenTelemetryPlugin
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.config import Settings, get_settings
-from cohort.db import build_alchemy_config
 from cohort.domain.classroom.controllers import ClassroomController, GitHubWebhookController
 from cohort.domain.cohorts.controllers import CohortController, MembershipController, ProgramController
 from cohort.domain.identity.controllers import MeController, UserController
@@ -55,7 +54,7 @@ from cohort.web.errors import EXCEPTION_HANDLERS
 from cohort.web.events import publish_after_commit
 from cohort.web.headers import security_headers
 from cohort.web.health import HealthController
-from cohort.web.jobs import commit_then_enqueue, queue_lifespan
+from cohort.web.jobs import queue_lifespan
 from cohort.web.metrics import SESSION_MAKER_STATE_KEY, MetricsController, RequestMetrics
 from cohort.web.middleware import RequestContextMiddleware
 from cohort.web.openapi import install as install_exact_openapi
@@ -64,7 +63,7 @@ from cohort.web.options import answer_options_with_every_method
 from cohort.web.rate_limits import STORE_NAME, rate_limit_middleware, rate_limit_store
 from cohort.web.saq_ui import build_saq_ui, saq_ui_handler
 from cohort.web.tracing import RequestIdSpanMiddleware, request_tracing_config
-from cohort.web.transactions import RequestSessionConfig, settle_transaction
+from cohort.web.transactions import request_database
 from cohort.web.write_guards import WriteGuards
 
 SUBSCRIBER_BACKLOG = 1_000
@@ -118,12 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings.validate()
     configure_logging(settings)
     resolve_dependencies_in_order()
-    # Behind PgBouncer's transaction pooling a statement outside a transaction may be prepared on one
-    # server connection and executed on another, so reads keep their transaction there.
-    session_config = SQLAlchemyAsyncConfig if settings.database_pgbouncer else RequestSessionConfig
-    database = build_alchemy_config(settings, session_config)
-    database.before_send_handler = settle_transaction(database)
-    database = commit_then_enqueue(database)
+    database = request_database(settings)
     open_queue, close_queue = queue_lifespan(settings)
     events_backend = redis_backend(settings)
     # a subscriber that stops reading keeps its newest events, not an unbounded queue

@@ -17,14 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cohort.after_commit import enqueue_after_commit, flush_committed, take_committed
 from cohort.config import Settings
-from cohort.db import build_alchemy_config
 from cohort.domain.cohorts.models import Program
 from cohort.domain.notifications.models import OutboxState
 from cohort.domain.notifications.services import DELIVER_JOB
 from cohort.errors import Conflict
 from cohort.web.errors import EXCEPTION_HANDLERS
-from cohort.web.jobs import commit_then_enqueue, queue_lifespan
-from cohort.web.transactions import settle_transaction
+from cohort.web.jobs import queue_lifespan
+from cohort.web.transactions import request_database
 from tests.support.notifications import add_member, outbox_rows, queue_demo_messages
 from tests.support.queues import fresh_queue_name
 from tests.support.rest import Client, assert_error
@@ -116,11 +115,9 @@ async def request_app(settings: Settings, app: Litestar) -> AsyncIterator[tuple[
     """
     settings = dataclasses.replace(settings, queue_name=fresh_queue_name())
     open_queue, close_queue = queue_lifespan(settings)
-    database = build_alchemy_config(settings)
-    database.before_send_handler = settle_transaction(database)
     app = Litestar(
         route_handlers=[defer_and_commit, defer_then_fail],
-        plugins=[SQLAlchemyPlugin(config=commit_then_enqueue(database))],
+        plugins=[SQLAlchemyPlugin(config=request_database(settings))],
         on_startup=[open_queue],
         on_shutdown=[close_queue],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -24,7 +24,9 @@ from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cohort import after_commit, events
-from cohort.db import DRIVER_STATEMENTS_KEY
+from cohort.config import Settings
+from cohort.db import DRIVER_STATEMENTS_KEY, build_alchemy_config
+from cohort.web.jobs import commit_then_enqueue
 
 log = structlog.get_logger("cohort.transactions")
 
@@ -96,3 +98,17 @@ def settle_transaction(config: SQLAlchemyAsyncConfig) -> Any:
             delete_aa_scope_state(scope, scope_key)
 
     return handler
+
+
+def request_database(settings: Settings) -> SQLAlchemyAsyncConfig:
+    """The database config of an app serving requests: one session per request, settled by
+    :func:`settle_transaction`, with the jobs its commit made ready enqueued right after.
+
+    Behind PgBouncer's transaction pooling a statement outside a transaction may be prepared on one
+    server connection and executed on another, so reads keep their transaction there (advanced-
+    alchemy's own config instead of :class:`RequestSessionConfig`).
+    """
+    config_type = SQLAlchemyAsyncConfig if settings.database_pgbouncer else RequestSessionConfig
+    database = build_alchemy_config(settings, config_type)
+    database.before_send_handler = settle_transaction(database)
+    return commit_then_enqueue(database)

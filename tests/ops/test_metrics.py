@@ -103,6 +103,26 @@ async def test_requests_are_counted_per_route_template_and_status(
     assert f"/api/v1/cohorts/{world.cohort_a.id}" not in after  # ids never become labels
 
 
+async def test_a_request_refused_before_its_handler_counts_with_its_own_status(
+    scraper: AsyncTestClient[Litestar], world: World
+) -> None:
+    """A body that is not JSON is refused by a middleware (415): counted as that, not as a 500."""
+    labels = {"method": "POST", "path": "/api/v1/cohorts/{cohort_id}/lessons"}
+    before = await scrape(scraper)
+    start = value(before, "cohort_http_requests_total", **labels, status_code="415") or 0
+
+    response = await scraper.post(
+        f"/api/v1/cohorts/{world.cohort_a.id}/lessons",
+        content=b"position=1",
+        headers={**world.headers["instructor"], "Content-Type": "text/plain"},
+    )
+
+    assert_error(response, 415)
+    after = await scrape(scraper)
+    assert value(after, "cohort_http_requests_total", **labels, status_code="415") == start + 1
+    assert value(after, "cohort_http_requests_total", **labels, status_code="500") is None
+
+
 async def test_pool_gauges_follow_checkouts(scraper: AsyncTestClient[Litestar], world: World) -> None:
     assert (await scraper.get("/api/v1/me", headers=world.headers["learner"])).status_code == 200
     text = await scrape(scraper)

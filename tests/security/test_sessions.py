@@ -175,3 +175,22 @@ async def test_the_browser_drops_the_cookie_at_the_absolute_lifetime(
     response = await client.get("/api/v1/me")
     [cookie] = [c for c in response.headers.get_list("set-cookie") if c.startswith(f"{COOKIE}=")]
     assert f"Max-Age={settings.session_max_age_seconds}" in cookie
+
+
+async def test_requests_without_the_cookie_get_no_cookie_back(client: Client, world: World) -> None:
+    """Token callers and anonymous ones carry no session, so none is encoded or cleared for them."""
+    client.cookies.clear()
+    for headers in (world.headers["learner"], world.headers["anonymous"]):
+        response = await client.get("/api/v1/cohorts", headers=headers)
+        assert response.headers.get_list("set-cookie") == []
+    other = await client.get("/api/v1/me", headers={"Cookie": "theme=dark", **world.headers["learner"]})
+    assert other.status_code == 200
+    assert other.headers.get_list("set-cookie") == []
+
+
+async def test_a_cookie_that_is_not_a_session_is_cleared(client: Client) -> None:
+    client.cookies.clear()
+    response = await client.get("/api/v1/me", headers={"Cookie": f"{COOKIE}=not-a-session"})
+    assert_error(response, 401)
+    [cleared] = [c for c in response.headers.get_list("set-cookie") if c.startswith(f"{COOKIE}=")]
+    assert cleared.startswith(f"{COOKIE}=null")

@@ -36,9 +36,8 @@ from cohort.errors import NotAuthenticated
 from cohort.graphql.context import Context
 from cohort.security.actor import Actor
 from cohort.security.authentication import (
-    authenticate,
-    load_actor,
     provide_optional_actor,
+    resolve_actor,
     session_credential,
 )
 
@@ -164,8 +163,7 @@ def graphql_controller(
             try:
                 authorization = _authorization(context.connection_params)
                 async with sessions() as session, session.begin():  # a token's last use is recorded
-                    user = await authenticate(session, authorization, context.session_user)
-                    actor = None if user is None else await load_actor(session, user)
+                    actor = await resolve_actor(session, authorization, context.session_user)
             except NotAuthenticated as exc:
                 raise ConnectionRejectionError({"code": exc.code, "message": exc.detail}) from exc
             if actor is None:

@@ -12,22 +12,20 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from sqlalchemy import (
     Table,
-    select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohort.db import DRIVER_STATEMENTS_KEY
-from cohort.domain.cohorts.models import Cohort, Membership
 from cohort.domain.common import utcnow
-from cohort.domain.identity.models import ApiToken, User
-from cohort.domain.identity.services import LAST_USED_RESOLUTION, TOKEN_PREFIX, ApiTokenService, hash_token
+from cohort.domain.identity.models import ApiToken
+from cohort.domain.identity.services import LAST_USED_RESOLUTION, TOKEN_PREFIX, hash_token
 from cohort.domain.roles import Role
 from cohort.errors import NotAuthenticated
 from cohort.security.actor import Actor, Profile
 from cohort.security.session import SESSION_USER_KEY, SessionCredential, session_credential
 
-__all__ = ["SESSION_USER_KEY", "SessionCredential", "authenticate", "resolve_actor", "session_credential"]
+__all__ = ["SESSION_USER_KEY", "SessionCredential", "resolve_actor", "session_credential"]
 TOKENS = cast("Table", ApiToken.__table__)
 SIGN_IN = "sign in with GitHub or send 'Authorization: Bearer <token>'"
 BAD_TOKEN = "the API token is invalid, expired or revoked"  # noqa: S105
@@ -140,49 +138,6 @@ async def resolve_actor(
     if found is None or found["session_epoch"] != session_user.epoch:
         return None
     return _actor_of(found)
-
-
-async def authenticate(
-    db_session: AsyncSession, authorization: str | None, session_user: SessionCredential | None
-) -> User | None:
-    """The caller from an ``Authorization`` value (which wins) or a session cookie's credential.
-
-    ``None`` when neither is given, or when the session was ended (its epoch is no longer the
-    user's); a malformed or unknown token is an error, never anonymous.
-    """
-    if authorization is not None:
-        scheme, _, credentials = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not credentials.strip():
-            raise NotAuthenticated("the Authorization header must be 'Bearer <token>'")
-        user = await ApiTokenService(session=db_session).authenticate(credentials.strip())
-        if user is None:
-            raise NotAuthenticated("the API token is invalid, expired or revoked")
-        return user
-    if session_user is None:
-        return None
-    user = await db_session.get(User, session_user.user_id)
-    return user if user is not None and user.session_epoch == session_user.epoch else None
-
-
-async def load_actor(db_session: AsyncSession, user: User) -> Actor:
-    """The actor for ``user``: one query for every cohort role and program they hold."""
-    rows = await db_session.execute(
-        select(Membership.cohort_id, Membership.role, Cohort.program_id)
-        .join(Cohort, Cohort.id == Membership.cohort_id)
-        .where(Membership.user_id == user.id)
-    )
-    roles = {}
-    programs = set()
-    for cohort_id, role, program_id in rows:
-        roles[cohort_id] = role
-        programs.add(program_id)
-    return Actor(
-        user_id=user.id,
-        login=user.login,
-        is_admin=user.is_admin,
-        roles=roles,
-        program_ids=frozenset(programs),
-    )
 
 
 async def actor_for_user(db_session: AsyncSession, user_id: UUID) -> Actor | None:

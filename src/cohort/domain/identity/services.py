@@ -11,7 +11,6 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
-from sqlalchemy.orm import joinedload
 
 from cohort.domain.common import ensure_time_zone, utcnow
 from cohort.domain.identity.directory import GitHubIdentity
@@ -272,27 +271,6 @@ class ApiTokenService(Service[ApiToken]):
             .values(revoked_at=utcnow())
         )
         return int(getattr(result, "rowcount", 0) or 0)
-
-    async def authenticate(self, raw: str) -> User | None:
-        """The owner of a live (unrevoked, unexpired) token, or ``None``."""
-        if not raw.startswith(TOKEN_PREFIX):
-            return None
-        now = utcnow()
-        stmt = (
-            select(ApiToken)
-            .options(joinedload(ApiToken.user))
-            .where(
-                ApiToken.token_hash == hash_token(raw),
-                ApiToken.revoked_at.is_(None),
-                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
-            )
-        )
-        token: ApiToken | None = (await self.session.execute(stmt)).scalar_one_or_none()
-        if token is None:
-            return None
-        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            token.last_used_at = now
-        return token.user
 
     async def purge_stale(self, older_than: timedelta) -> int:
         """Delete tokens revoked or expired more than ``older_than`` ago; returns how many went."""

@@ -165,10 +165,10 @@ def instrument_pool(engine: AsyncEngine, role: str) -> None:
     pool = engine.sync_engine.pool
     if not isinstance(pool, QueuePool):
         return  # NullPool (e.g. behind PgBouncer) keeps no connections to report
-    DB_POOL_SIZE.labels(role).set(pool.size())
+    size = pool.size()
+    DB_POOL_SIZE.labels(role).set(size)
     # bound once: looking a labelled child up takes a lock, and this runs twice per request
     in_use_gauge, overflow_gauge = DB_POOL_IN_USE.labels(role), DB_POOL_OVERFLOW.labels(role)
-    size = pool.size()
 
     def report(in_use: int) -> None:
         in_use_gauge.set(in_use)

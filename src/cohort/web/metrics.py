@@ -1,10 +1,10 @@
 """``GET /metrics`` for Prometheus, and the request metrics behind it.
 
 Request counts and latency are recorded by the request-context middleware
-(:class:`RequestMetrics`), labelled by route template (``/api/v1/cohorts/{cohort_id}``), method and
-status, with the names and labels of Litestar's Prometheus middleware; paths no route matches are
-not counted, so scanners cannot blow up the label set. Gauges that describe shared state (queue depth, outbox
-backlog) are read when scraped.
+(:class:`RequestMetrics`), labelled by route template (``/api/v1/cohorts/{cohort_id}``), method
+and status, with the names and labels of Litestar's Prometheus middleware; paths no route matches
+are not counted, so scanners cannot blow up the label set. Gauges that describe shared state
+(queue depth, outbox backlog) are read when scraped.
 
 Access: with ``METRICS_TOKEN`` set, a scrape must send ``Authorization: Bearer <token>``; without
 one, only clients in ``METRICS_ALLOWED_NETWORKS`` (loopback by default) are answered.
